@@ -1,0 +1,165 @@
+"""Microsoft Graph over HTTP — the only module (with auth.py and the sandbox) that imports requests.
+
+Plain functions, typed results, our own exceptions (design.md §7.3):
+- GraphAuthError: permanent for this token (401 after a refresh, 403); the caller refreshes once or gives up.
+- GraphTransientError: worth retrying later (timeouts, 5xx, throttling after our bounded retries).
+- GraphError: anything else that is wrong (4xx, malformed JSON); not retried.
+Every call has a timeout. Throttling (429/503/504) honours Retry-After, bounded.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import requests
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {429, 503, 504}
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER_SECONDS = 60
+
+
+class GraphError(Exception):
+    """A Graph call failed in a way retrying will not fix. The message is safe to show and log."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class GraphAuthError(GraphError):
+    """The access token was refused (401/403)."""
+
+
+class GraphTransientError(GraphError):
+    """Timeout, connection failure, 5xx or throttling that outlasted our retries."""
+
+
+# Tests and the benchmark swap the sleeper so backoff costs no wall time.
+sleep: Callable[[float], None] = time.sleep
+
+
+def http_session() -> requests.Session:
+    """A requests session for identity and Graph calls. In sandbox mode the Microsoft hosts are
+    served in-process by a transport adapter, so the production code path is the same."""
+    session = requests.Session()
+    if settings.MICROSOFT_SANDBOX:
+        from calendar_sync.sandbox.transport import mount_sandbox
+
+        mount_sandbox(session)
+    return session
+
+
+def graph_url(path: str) -> str:
+    return f"{settings.MICROSOFT_GRAPH_URL}{path}"
+
+
+def _retry_after_seconds(response: requests.Response, attempt: int) -> float:
+    raw = response.headers.get("Retry-After", "").strip()
+    if raw:
+        if raw.isdigit():
+            return min(float(raw), MAX_RETRY_AFTER_SECONDS)
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(0.0, min((when - datetime.now(UTC)).total_seconds(), MAX_RETRY_AFTER_SECONDS))
+        except (TypeError, ValueError):
+            pass
+    # No usable Retry-After: exponential backoff with jitter (1s, 2s, 4s … ± 50%).
+    return min(2 ** (attempt - 1), MAX_RETRY_AFTER_SECONDS) * random.uniform(0.5, 1.5)
+
+
+def _error_from(response: requests.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        return str(error.get("code", "")), str(error.get("message", ""))[:300]
+    except ValueError:
+        return "", ""
+
+
+@dataclass
+class GraphResponse:
+    status: int
+    data: dict
+    requests_made: int  # including retries, for the SyncRun's request count
+
+
+def get_json(
+    url: str,
+    *,
+    access_token: str,
+    params: dict | None = None,
+    headers: dict | None = None,
+    session: requests.Session | None = None,
+) -> GraphResponse:
+    """GET a Graph URL and return its JSON object, retrying throttling and transient 5xx a bounded
+    number of times. Raises GraphAuthError / GraphTransientError / GraphError."""
+    session = session or http_session()
+    all_headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json", **(headers or {})}
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            response = session.get(url, params=params, headers=all_headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT)
+        except requests.Timeout as exc:
+            if attempt == MAX_ATTEMPTS:
+                raise GraphTransientError("Microsoft Graph did not answer in time.") from exc
+            sleep(_retry_after_seconds(requests.Response(), attempt))
+            continue
+        except requests.RequestException as exc:
+            if attempt == MAX_ATTEMPTS:
+                raise GraphTransientError("Microsoft Graph could not be reached.") from exc
+            sleep(_retry_after_seconds(requests.Response(), attempt))
+            continue
+        if response.status_code in RETRY_STATUSES or response.status_code >= 500:
+            if attempt == MAX_ATTEMPTS:
+                code, _ = _error_from(response)
+                raise GraphTransientError(
+                    f"Microsoft Graph is busy or unavailable (HTTP {response.status_code}); try again later.",
+                    status=response.status_code,
+                    code=code,
+                )
+            delay = _retry_after_seconds(response, attempt)
+            log.info("graph throttled status=%s attempt=%s wait=%.1fs", response.status_code, attempt, delay)
+            sleep(delay)
+            continue
+        if response.status_code in (401, 403):
+            code, message = _error_from(response)
+            raise GraphAuthError(
+                f"Microsoft Graph refused the access token (HTTP {response.status_code} {code}).",
+                status=response.status_code,
+                code=code,
+            )
+        if response.status_code >= 400:
+            code, message = _error_from(response)
+            raise GraphError(
+                f"Microsoft Graph answered HTTP {response.status_code} {code}: {message}".strip(),
+                status=response.status_code,
+                code=code,
+            )
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise GraphError("Microsoft Graph sent a response that is not JSON.", status=response.status_code) from exc
+        if not isinstance(data, dict):
+            raise GraphError("Microsoft Graph sent an unexpected response shape.", status=response.status_code)
+        return GraphResponse(status=response.status_code, data=data, requests_made=attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- identity (connect) -------------------------------------------------------------------
+
+
+# --- calendarView (sync) ------------------------------------------------------------------
+
+
+# --- subscriptions (disconnect / push) ----------------------------------------------------

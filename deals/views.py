@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from deals import selectors, services
+from deals.forms import AccountForm, ContactForm, DealForm
+from deals.models import Deal
+from ruby_site.selectors import workspace_of
+
+PAGE_SIZE = 25
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def account_list(request):
+    workspace = workspace_of(request.user)
+    query = request.GET.get("q", "").strip()
+    page = _page(request, selectors.accounts_in(workspace, query=query))
+    return render(request, "deals/account_list.html", {"page": page, "q": query})
+
+
+@login_required
+def account_detail(request, pk: int):
+    workspace = workspace_of(request.user)
+    account = selectors.account_get(workspace, pk)
+    from deals.insights import account_insights
+
+    return render(
+        request,
+        "deals/account_detail.html",
+        {
+            "account": account,
+            "contacts": account.contacts.order_by("name"),
+            "deals": account.deals.select_related("owner").order_by("name"),
+            "insights": account_insights(account=account, user=request.user),
+        },
+    )
+
+
+@login_required
+def account_edit(request, pk: int | None = None):
+    workspace = workspace_of(request.user)
+    account = selectors.account_get(workspace, pk) if pk else None
+    form = AccountForm(request.POST or None, instance=account, workspace=workspace)
+    if request.method == "POST" and form.is_valid():
+        account = services.account_save(workspace=workspace, form=form)
+        messages.success(request, f"Account “{account.name}” saved.")
+        return redirect("account_detail", pk=account.pk)
+    return render(
+        request, "deals/form.html", {"form": form, "object": account, "kind": "account", "cancel_url": "account_list"}
+    )
+
+
+@login_required
+def contact_list(request):
+    workspace = workspace_of(request.user)
+    query = request.GET.get("q", "").strip()
+    page = _page(request, selectors.contacts_in(workspace, query=query))
+    return render(request, "deals/contact_list.html", {"page": page, "q": query})
+
+
+@login_required
+def contact_detail(request, pk: int):
+    workspace = workspace_of(request.user)
+    contact = selectors.contact_get(workspace, pk)
+    from deals.insights import contact_meetings
+
+    return render(
+        request,
+        "deals/contact_detail.html",
+        {
+            "contact": contact,
+            "meetings": contact_meetings(contact=contact, user=request.user),
+        },
+    )
+
+
+@login_required
+def contact_edit(request, pk: int | None = None):
+    workspace = workspace_of(request.user)
+    contact = selectors.contact_get(workspace, pk) if pk else None
+    initial = {}
+    if contact is None and request.GET.get("email"):
+        initial = {"email": request.GET["email"], "name": request.GET.get("name", "")}
+        account_id = request.GET.get("account")
+        if account_id and account_id.isdigit():
+            initial["account"] = selectors.accounts_in(workspace).filter(pk=account_id).first()
+    form = ContactForm(request.POST or None, instance=contact, workspace=workspace, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        contact = services.contact_save(workspace=workspace, form=form)
+        messages.success(request, f"Contact “{contact.name}” saved.")
+        return redirect("contact_detail", pk=contact.pk)
+    return render(
+        request, "deals/form.html", {"form": form, "object": contact, "kind": "contact", "cancel_url": "contact_list"}
+    )
+
+
+@login_required
+def deal_list(request):
+    workspace = workspace_of(request.user)
+    query = request.GET.get("q", "").strip()
+    stage = request.GET.get("stage", "")
+    page = _page(request, selectors.deals_in(workspace, query=query, stage=stage))
+    return render(
+        request, "deals/deal_list.html", {"page": page, "q": query, "stage": stage, "stages": Deal.Stage.choices}
+    )
+
+
+@login_required
+def deal_detail(request, pk: int):
+    workspace = workspace_of(request.user)
+    deal = selectors.deal_get(workspace, pk)
+    from deals.insights import deal_insights
+
+    return render(
+        request,
+        "deals/deal_detail.html",
+        {
+            "deal": deal,
+            "team": deal.team.order_by("email"),
+            "insights": deal_insights(deal=deal, user=request.user),
+        },
+    )
+
+
+@login_required
+def deal_edit(request, pk: int | None = None):
+    workspace = workspace_of(request.user)
+    deal = selectors.deal_get(workspace, pk) if pk else None
+    initial = {} if deal else {"owner": request.user}
+    form = DealForm(request.POST or None, instance=deal, workspace=workspace, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        deal = services.deal_save(workspace=workspace, form=form)
+        messages.success(request, f"Deal “{deal.name}” saved.")
+        return redirect("deal_detail", pk=deal.pk)
+    return render(request, "deals/form.html", {"form": form, "object": deal, "kind": "deal", "cancel_url": "deal_list"})

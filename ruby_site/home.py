@@ -1,0 +1,9 @@
+"""The workspace home page: what is coming up, pulled from every app."""
+
+from __future__ import annotations
+
+
+def home_context(*, user, workspace) -> dict:
+    from calendar_sync.selectors import connection_for
+
+    return {"connection": connection_for(user)}

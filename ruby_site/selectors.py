@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.http import Http404
+
+from ruby_site.models import Invitation, Membership, User, Workspace
+
+
+def membership_for(user) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.select_related("workspace").filter(user=user).first()
+
+
+def workspace_of(user) -> Workspace:
+    """The user's workspace; 404 for a user outside any workspace (e.g. a support-only account)."""
+    membership = membership_for(user)
+    if membership is None:
+        raise Http404("You are not a member of any workspace.")
+    return membership.workspace
+
+
+def workspace_members(workspace: Workspace):
+    return User.objects.filter(membership__workspace=workspace).order_by("email")
+
+
+def open_invitation(token: str) -> Invitation | None:
+    return Invitation.objects.select_related("workspace").filter(token=token, accepted_at__isnull=True).first()
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ruby_site import services
+from ruby_site.adapters import INVITATION_SESSION_KEY
+from ruby_site.forms import InvitationForm, ProfileForm, WorkspaceSettingsForm
+from ruby_site.models import Invitation
+from ruby_site.selectors import open_invitation
+
+
+def _membership(request):
+    membership = request.membership
+    if membership is None:
+        raise Http404("You are not a member of any workspace.")
+    return membership
+
+
+def _admin_membership(request):
+    membership = _membership(request)
+    if not membership.is_admin:
+        raise PermissionDenied("Only workspace admins can change workspace settings.")
+    return membership
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "ruby_site/landing.html")
+    membership = _membership(request)
+    from ruby_site.home import home_context  # late import: home pulls from every app
+
+    return render(request, "ruby_site/home.html", home_context(user=request.user, workspace=membership.workspace))
+
+
+@login_required
+def settings_profile(request):
+    _membership(request)
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile was saved.")
+        return redirect("settings_profile")
+    return render(request, "ruby_site/settings_profile.html", {"form": form, "section": "profile"})
+
+
+@login_required
+def settings_workspace(request):
+    membership = _membership(request)
+    workspace = membership.workspace
+    if request.method == "POST":
+        _admin_membership(request)
+    form = WorkspaceSettingsForm(request.POST or None, instance=workspace)
+    if request.method == "POST" and form.is_valid():
+        services.workspace_update(
+            workspace=workspace,
+            name=form.cleaned_data["name"],
+            internal_domains=form.cleaned_data["internal_domains_text"],
+            sync_interval_minutes=form.cleaned_data["sync_interval_minutes"],
+            event_visibility=form.cleaned_data["event_visibility"],
+        )
+        messages.success(request, "Workspace settings saved.")
+        return redirect("settings_workspace")
+    if not membership.is_admin:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "ruby_site/settings_workspace.html",
+        {
+            "form": form,
+            "section": "workspace",
+            "can_edit": membership.is_admin,
+        },
+    )
+
+
+@login_required
+def settings_members(request):
+    membership = _membership(request)
+    workspace = membership.workspace
+    form = InvitationForm(request.POST or None, workspace=workspace)
+    if request.method == "POST":
+        _admin_membership(request)
+        if form.is_valid():
+            invitation = services.invitation_create(
+                workspace=workspace,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
+            _send_invitation(request, invitation)
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("settings_members")
+    return render(
+        request,
+        "ruby_site/settings_members.html",
+        {
+            "form": form,
+            "section": "members",
+            "members": workspace.memberships.select_related("user").order_by("user__email"),
+            "invitations": workspace.invitations.filter(accepted_at__isnull=True),
+            "can_edit": membership.is_admin,
+        },
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk: int):
+    membership = _admin_membership(request)
+    invitation = Invitation.objects.filter(workspace=membership.workspace, pk=pk, accepted_at__isnull=True).first()
+    if invitation is None:
+        raise Http404
+    invitation.delete()
+    messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("settings_members")
+
+
+def _send_invitation(request, invitation) -> None:
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    link = request.build_absolute_uri(reverse("invitation_accept", args=[invitation.token]))
+    send_mail(
+        subject=f"You're invited to {invitation.workspace.name} on Ruby",
+        message=(
+            f"{request.user.display_name} invited you to join {invitation.workspace.name} on Ruby.\n\n"
+            f"Accept the invitation and create your account: {link}\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_accept(request, token: str):
+    invitation = open_invitation(token)
+    if invitation is None:
+        messages.error(request, "This invitation link is no longer valid. Ask your workspace admin for a new one.")
+        return redirect("account_login")
+    if request.user.is_authenticated:
+        messages.info(request, "You are already signed in; invitations are accepted when you create your account.")
+        return redirect("home")
+    request.session[INVITATION_SESSION_KEY] = invitation.token
+    messages.info(request, f"Create your account with {invitation.email} to join {invitation.workspace.name}.")
+    return redirect(f"/accounts/signup/?email={invitation.email}")
+
+
+@login_required
+def settings_integrations(request):
+    membership = _membership(request)
+    from calendar_sync.selectors import integrations_context
+
+    context = integrations_context(user=request.user, workspace=membership.workspace)
+    context["section"] = "integrations"
+    return render(request, "ruby_site/settings_integrations.html", context)
+
+
+def privacy(request):
+    return render(request, "ruby_site/privacy.html")

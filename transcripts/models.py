@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from calendar_sync.models import CalendarEvent
+from deals.models import Deal
+from ruby_site.fields import StrictEncryptedTextField
+from ruby_site.models import Workspace
+
+SOURCE_CHOICES = [
+    ("zoom", "Zoom"),
+    ("teams", "Microsoft Teams"),
+    ("fireflies", "Fireflies"),
+    ("fathom", "Fathom"),
+    ("granola", "Granola"),
+    ("gong", "Gong"),
+]
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class TranscriptSource(models.Model):
+    """One transcript source a workspace accepts deliveries from, with its signing secrets."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="transcript_sources")
+    source = models.CharField(max_length=16, choices=SOURCE_CHOICES)
+    # The URL token names the workspace without revealing its id or slug.
+    webhook_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    secret = StrictEncryptedTextField(blank=True, default="")
+    previous_secret = StrictEncryptedTextField(
+        blank=True, default="", help_text="Still accepted during rotation until cleared."
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["workspace", "source"]
+        constraints = [models.UniqueConstraint("workspace", "source", name="transcript_source_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} for {self.workspace}"
+
+
+class TranscriptDelivery(models.Model):
+    """The raw body of an accepted webhook delivery, kept until processed (answer fast, work later)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=16, choices=SOURCE_CHOICES)
+    body = models.TextField()
+    body_sha256 = models.CharField(max_length=64, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    transcript = models.ForeignKey(
+        "Transcript", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "transcript deliveries"
+
+
+class Transcript(models.Model):
+    class MatchStatus(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        AMBIGUOUS = "ambiguous", "Ambiguous"
+        UNMATCHED = "unmatched", "Unmatched"
+
+    class MatchHow(models.TextChoices):
+        AUTO = "auto", "Automatic"
+        MANUAL = "manual", "Set by hand"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="transcripts")
+    source = models.CharField(max_length=16, choices=SOURCE_CHOICES)
+    external_id = models.CharField(max_length=255)
+    title = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField()
+    participants = models.JSONField(default=list, blank=True, help_text='[{"name": …, "email": …}]')
+    text = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    event = models.ForeignKey(
+        CalendarEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
+    )
+    match_status = models.CharField(
+        max_length=16, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED, db_index=True
+    )
+    match_how = models.CharField(max_length=16, choices=MatchHow.choices, blank=True)
+    match_score = models.FloatField(null=True, blank=True)
+    match_detail = models.JSONField(default=dict, blank=True, help_text="The parts of the score, for the explanation.")
+    match_candidates = models.JSONField(default=list, blank=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "id"]
+        constraints = [
+            models.UniqueConstraint("workspace", "source", "external_id", name="transcript_source_external_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_source_display()} transcript {self.external_id}"
