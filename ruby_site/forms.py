@@ -49,7 +49,9 @@ class WorkspaceSettingsForm(forms.ModelForm):
         label="Internal email domains",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line or comma-separated. Meetings where every attendee is from these domains are not synced.",
+        help_text=(
+            "One per line or comma-separated. Meetings where every attendee is from these domains are not synced."
+        ),
     )
 
     class Meta:

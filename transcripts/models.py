@@ -72,6 +72,9 @@ class TranscriptDelivery(models.Model):
         ordering = ["-received_at"]
         verbose_name_plural = "transcript deliveries"
 
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} delivery {self.pk} ({self.status})"
+
 
 class Transcript(models.Model):
     class MatchStatus(models.TextChoices):
