@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
-from calendar_sync import views
-
+# One URL module per area so the connection, sync, calendar and privacy work stay apart.
 urlpatterns = [
-    path("calendar/", views.calendar, name="calendar"),
-    path("calendar/events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("", include("calendar_sync.urls_connection")),
+    path("", include("calendar_sync.urls_sync")),
+    path("", include("calendar_sync.urls_events")),
+    path("", include("calendar_sync.urls_privacy")),
+    path("", include("calendar_sync.urls_sandbox")),
 ]

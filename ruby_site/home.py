@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def home_context(*, user, workspace) -> dict:
-    from calendar_sync.selectors import connection_for
+    from calendar_sync.selectors.connection import connection_for
 
     return {"connection": connection_for(user)}

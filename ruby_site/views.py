@@ -153,7 +153,7 @@ def invitation_accept(request, token: str):
 @login_required
 def settings_integrations(request):
     membership = _membership(request)
-    from calendar_sync.selectors import integrations_context
+    from calendar_sync.selectors.connection import integrations_context
 
     context = integrations_context(user=request.user, workspace=membership.workspace)
     context["section"] = "integrations"

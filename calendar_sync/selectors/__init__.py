@@ -1,0 +1,1 @@
+"""Reads for calendar_sync, one module per area: connection, sync, events."""

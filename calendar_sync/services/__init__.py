@@ -1,0 +1,1 @@
+"""Writes for calendar_sync, one module per area: connection, sync, events, privacy."""
