@@ -174,11 +174,6 @@ class Day:
     events: list = field(default_factory=list)
 
 
-def upcoming_window_last_day(user, *, now: datetime | None = None) -> date:
-    now = now or timezone.now()
-    return now.astimezone(user_zone(user)).date() + timedelta(days=UPCOMING_DAYS)
-
-
 def display_day(event: CalendarEvent, zone: zoneinfo.ZoneInfo) -> date:
     if event.is_all_day:
         # An all-day meeting is a date, not an instant: shifting it into the zone would move it a day.

@@ -6,12 +6,15 @@ redirect back and a message, so everything works without JavaScript too.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -47,6 +50,7 @@ def _row_context(request, event, membership, *, next_url: str, note: str = "", n
     zone = selectors.user_zone(request.user)
     return {
         "event": event,
+        "now": timezone.now(),
         "zone_name": zone.key,
         "is_admin": membership.is_admin,
         "next_url": next_url,
@@ -67,9 +71,7 @@ def _answer(request, membership, pk: int, note: str, *, level: int = messages.SU
         event = selectors.event_get_visible(request.user, pk)
     except Http404:
         # Unassigning can take a meeting out of this user's sight (they saw it through the deal's team).
-        return render(
-            request, "calendar_sync/_event_row_gone.html", {"pk": pk, "note": note, "note_level": level_tag}
-        )
+        return render(request, "calendar_sync/_event_row_gone.html", {"pk": pk, "note": note, "note_level": level_tag})
     context = _row_context(request, event, membership, next_url=next_url, note=note, note_level=level_tag)
     return render(request, "calendar_sync/_event_row.html", context)
 
@@ -80,7 +82,9 @@ def calendar(request):
     membership = _membership(request)
     filters = selectors.CalendarFilters.from_query(request.GET)
     zone = selectors.user_zone(request.user)
-    events = selectors.calendar_events(request.user, filters, membership=membership)
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    events = selectors.calendar_events(request.user, filters, membership=membership, now=now)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     previous_day = None
     if page.has_previous():
@@ -96,7 +100,10 @@ def calendar(request):
         "is_admin": membership.is_admin,
         "next_url": request.get_full_path(),
         "connection": connection_for(request.user),
-        "window_end": selectors.upcoming_window_last_day(request.user),
+        "now": now,
+        "today": today,
+        "tomorrow": today + timedelta(days=1),
+        "window_end": today + timedelta(days=selectors.UPCOMING_DAYS),
         **selectors.calendar_filter_choices(membership.workspace),
     }
     return render(request, "calendar_sync/event_list.html", context)
@@ -178,4 +185,3 @@ def event_unassign(request, pk: int):
     services.event_unassign_deal(event=event, by=request.user)
     note = f"Removed from the deal “{name}”." if name else "This meeting is not assigned to a deal."
     return _answer(request, membership, pk, note)
-

@@ -140,8 +140,6 @@ def test_removed_meeting_cannot_be_acted_on(client, owner, event):
 
 
 def test_other_workspace_meeting_with_same_shape_is_not_visible(client, owner, other_workspace):
-    foreign = EventFactory(
-        connection__user__workspace=other_workspace, deal=DealFactory(workspace=other_workspace)
-    )
+    foreign = EventFactory(connection__user__workspace=other_workspace, deal=DealFactory(workspace=other_workspace))
     client.force_login(owner)
     assert client.get(reverse("event_detail", args=[foreign.pk])).status_code == 404

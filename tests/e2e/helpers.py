@@ -1,0 +1,49 @@
+"""Steps shared by the browser tests. Each takes the Playwright page and the live server's base URL, so the
+integration flows (sign up → connect in the sandbox → sync) can be added as more helpers of the same shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+
+def login(page: Page, base_url: str, email: str, password: str) -> None:
+    """Log in through the real login page."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    expect(page.locator(".who")).to_contain_text(email)
+
+
+def logout(page: Page) -> None:
+    page.click(".who button:has-text('Log out')")
+
+
+def signup(page: Page, base_url: str, *, email: str, password: str, workspace_name: str = "", first_name: str = ""):
+    """Sign up through the real signup page (a new workspace when workspace_name is given)."""
+    page.goto(f"{base_url}/accounts/signup/")
+    page.fill("input[name=email]", email)
+    if first_name:
+        page.fill("input[name=first_name]", first_name)
+    if workspace_name:
+        page.fill("input[name=workspace_name]", workspace_name)
+    page.fill("input[name=password1]", password)
+    page.fill("input[name=password2]", password)
+    page.click("form button[type=submit]")
+
+
+def open_calendar(page: Page, base_url: str, view: str = "upcoming") -> None:
+    page.goto(f"{base_url}/calendar/?view={view}")
+    expect(page.locator("h1")).to_have_text("Calendar")
+
+
+def meeting_row(page: Page, subject: str):
+    return page.locator("article.event-row", has=page.locator("h3", has_text=subject))
+
+
+def screenshot(page: Page, artifacts: Path, name: str) -> Path:
+    path = artifacts / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
