@@ -138,7 +138,13 @@ def event_discard(request, pk: int):
     membership = _membership(request)
     event = selectors.event_get_manageable(request.user, pk)
     services.event_discard(event=event, by=request.user)
-    return _answer(request, membership, pk, f"“{event.subject or 'Meeting'}” discarded. Restore it from Discarded.")
+    return _answer(
+        request,
+        membership,
+        pk,
+        f"“{event.subject or 'Meeting'}” discarded: hidden from your calendar and no longer processed. "
+        "It is listed under Discarded if you change your mind.",
+    )
 
 
 @login_required
