@@ -13,7 +13,8 @@ def login(page: Page, base_url: str, email: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
+    # The form holding the password field: the page may also carry a "Sign in with Microsoft" form.
+    page.click("form:has(input[name=password]) button[type=submit]")
     expect(page.locator(".who")).to_contain_text(email)
 
 
@@ -31,7 +32,7 @@ def signup(page: Page, base_url: str, *, email: str, password: str, workspace_na
         page.fill("input[name=workspace_name]", workspace_name)
     page.fill("input[name=password1]", password)
     page.fill("input[name=password2]", password)
-    page.click("form button[type=submit]")
+    page.click("form:has(input[name=password1]) button[type=submit]")
 
 
 def open_calendar(page: Page, base_url: str, view: str = "upcoming") -> None:
@@ -43,7 +44,16 @@ def meeting_row(page: Page, subject: str):
     return page.locator("article.event-row", has=page.locator("h3", has_text=subject))
 
 
-def screenshot(page: Page, artifacts: Path, name: str) -> Path:
+def screenshot(page: Page, artifacts: Path, name: str, *, widths: tuple[int, ...] = ()) -> list[Path]:
+    """Full-page screenshots into test-artifacts/ (gitignored): as is, and at each extra viewport width."""
     path = artifacts / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    return path
+    paths = [path]
+    original = page.viewport_size
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 844})
+        paths.append(artifacts / f"{name}-{width}px.png")
+        page.screenshot(path=str(paths[-1]), full_page=True)
+    if widths and original:
+        page.set_viewport_size(original)
+    return paths
