@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-
 CHROMIUM = Path(os.environ.get("RUBY_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
