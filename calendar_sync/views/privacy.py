@@ -34,7 +34,7 @@ def _own_connection(request) -> CalendarConnection:
 @login_required
 def connection_disconnect_view(request):
     connection = _own_connection(request)
-    form = DisconnectForm(request.POST or None)
+    form = DisconnectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         purge = form.cleaned_data["purge"]
         if connection.status == CalendarConnection.Status.NOT_CONNECTED and not purge:
