@@ -24,6 +24,7 @@ from calendar_sync.services.privacy import (
     connection_reenable,
     deletion_request_open,
     deletion_request_queue,
+    pseudonym_for,
 )
 
 SUPPORT_PERMISSION = "calendar_sync.support_connection"
@@ -230,6 +231,14 @@ class DataDeletionRequestAdmin(SupportActionsMixin, admin.ModelAdmin):
     raw_id_fields = ["subject_user", "workspace"]
     actions = ["purge_requests", "anonymise_requests"]
     readonly_fields = ["due_on", "status", "completed_at", "result_counts", "created_by", "created_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().lower()
+        if "@" in term:
+            # Done attendee requests keep only the pseudonym; find them by the original address too.
+            results |= queryset.filter(subject_email=pseudonym_for(term)[0])
+        return results, may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != DataDeletionRequest.Status.OPEN:

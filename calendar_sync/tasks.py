@@ -9,11 +9,13 @@ Sections: sync (schedule fan-out, one connection), privacy (purge, anonymise, re
 # --- privacy ---------------------------------------------------------------------------------
 
 
-def deletion_request_run_task(request_id: int) -> dict:
+def deletion_request_run_task(request_id: int, by_id: int | None = None) -> dict:
     """Run one deletion request (Purge or Anonymise). Safe to run twice: a done request is skipped."""
     from calendar_sync.services.privacy import deletion_request_run
+    from ruby_site.models import User
 
-    request = deletion_request_run(deletion_request_id=request_id)
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    request = deletion_request_run(deletion_request_id=request_id, by=by)
     return {"request": request.pk, "status": request.status}
 
 

@@ -603,25 +603,38 @@ def deletion_request_queue(*, deletion_request: DataDeletionRequest, kind: str, 
         DataDeletionRequest.objects.filter(pk=deletion_request.pk).update(
             kind=kind, status=DataDeletionRequest.Status.QUEUED
         )
-        request_id = deletion_request.pk
+        request_id, by_id = deletion_request.pk, by.pk if by else None
 
         def enqueue() -> None:
             from django_q.tasks import async_task
 
-            async_task("calendar_sync.tasks.deletion_request_run_task", request_id, task_name=f"deletion-{request_id}")
+            async_task(
+                "calendar_sync.tasks.deletion_request_run_task",
+                request_id,
+                by_id,
+                task_name=f"deletion-{request_id}",
+            )
 
         transaction.on_commit(enqueue)
     deletion_request.refresh_from_db()
     return deletion_request
 
 
-def deletion_request_run(*, deletion_request_id: int) -> DataDeletionRequest:
+def deletion_request_run(*, deletion_request_id: int, by: User | None = None) -> DataDeletionRequest:
     """Carry out a request and close it with the counts. Safe to run twice: a done request is left as is."""
     try:
         with transaction.atomic():
             request = DataDeletionRequest.objects.select_for_update().get(pk=deletion_request_id)
             if request.status == DataDeletionRequest.Status.DONE:
                 return request
+            scrub = None
+            if request.subject_email:
+                # Names are read before the run removes them, to scrub the request row afterwards.
+                email = request.subject_email.strip().lower()
+                new_email, new_name = pseudonym_for(email)
+                scrub = _Scrubber(
+                    email=email, names=_names_of(email, request.workspace), new_email=new_email, new_name=new_name
+                )
             if request.kind == DataDeletionRequest.Kind.ANONYMISE:
                 counts = attendee_anonymise(email=request.subject_email, workspace=request.workspace)
                 action = AuditEntry.Action.ANONYMISE
@@ -631,14 +644,23 @@ def deletion_request_run(*, deletion_request_id: int) -> DataDeletionRequest:
             else:
                 counts = calendar_data_purge(email=request.subject_email, workspace=request.workspace)
                 action = AuditEntry.Action.PURGE
-            return deletion_request_close(deletion_request=request, action=action, counts=counts)
+            if scrub is not None:
+                # The closed request keeps only the pseudonym: support can still find it by the email
+                # (the admin search hashes the term the same way), but the row no longer names anyone.
+                request.subject_email = scrub.new_email
+                request.requester = scrub.text(request.requester)
+                request.scope = scrub.text(request.scope)
+                request.save(update_fields=["subject_email", "requester", "scope"])
+            return deletion_request_close(deletion_request=request, action=action, counts=counts, by=by)
     except PrivacyError:
         log.warning("deletion request %s cannot run: its subject is missing or unusable", deletion_request_id)
         DataDeletionRequest.objects.filter(pk=deletion_request_id).update(status=DataDeletionRequest.Status.FAILED)
         raise
 
 
-def deletion_request_close(*, deletion_request: DataDeletionRequest, action: str, counts: dict) -> DataDeletionRequest:
+def deletion_request_close(
+    *, deletion_request: DataDeletionRequest, action: str, counts: dict, by: User | None = None
+) -> DataDeletionRequest:
     request = deletion_request
     now = timezone.now()
     request.status = DataDeletionRequest.Status.DONE
@@ -647,7 +669,8 @@ def deletion_request_close(*, deletion_request: DataDeletionRequest, action: str
     request.save(update_fields=["status", "completed_at", "result"])
     audit_record(
         action=action,
-        actor_label="system",
+        actor=by,
+        actor_label="support" if by else "system",
         workspace=request.workspace,
         obj=request,
         reason=f"Subject: {_subject_label(request)}.",
@@ -655,7 +678,8 @@ def deletion_request_close(*, deletion_request: DataDeletionRequest, action: str
     )
     audit_record(
         action=AuditEntry.Action.DELETION_CLOSED,
-        actor_label="system",
+        actor=by,
+        actor_label="support" if by else "system",
         workspace=request.workspace,
         obj=request,
         reason=(

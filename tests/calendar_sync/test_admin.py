@@ -250,3 +250,16 @@ def test_no_token_on_any_admin_page(admin_client, user):
         body = admin_client.get(url).content.decode()
         for secret in (REFRESH_TOKEN, ACCESS_TOKEN, "client-state-secret"):
             assert secret not in body, url
+
+
+def test_done_attendee_request_is_found_by_the_original_email(support_client, support):
+    from calendar_sync.tasks import deletion_request_run_task
+
+    request = deletion_request_open(
+        by=support, requester="alice@client.example", subject_email="alice@client.example", scope="From Alice"
+    )
+    deletion_request_run_task(request.pk, support.pk)
+    request.refresh_from_db()
+    assert request.subject_email.endswith("@anonymised.invalid") and "alice" not in request.requester
+    body = support_client.get(reverse(REQUESTS), {"q": "Alice@client.example"}).content.decode()
+    assert f"/{request.pk}/change/" in body

@@ -247,11 +247,10 @@ def test_deletion_request_anonymise_runs_in_task_and_closes_with_counts(user, dj
     assert request.result["attendees"] == 3
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"deletion_opened", "anonymise", "deletion_closed"} <= actions
-    # The request row is the one place the subject is named; no audit entry holds it.
-    assert (
-        find_everywhere(["alice.moreau@client.example", "Alice Moreau"], skip={"calendar_sync.DataDeletionRequest"})
-        == []
-    )
+    # Not even the closed request names her: it keeps the pseudonym.
+    assert find_everywhere(["alice.moreau@client.example", "Alice Moreau"]) == []
+    assert request.subject_email == pseudonym_for("alice.moreau@client.example")[0]
+    assert AuditEntry.objects.get(action="anonymise").actor == user
 
 
 def test_deletion_request_purge_of_user_via_task(user, graph, django_capture_on_commit_callbacks):
