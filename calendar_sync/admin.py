@@ -225,7 +225,7 @@ class DataDeletionRequestForm(forms.ModelForm):
 @admin.register(DataDeletionRequest)
 class DataDeletionRequestAdmin(SupportActionsMixin, admin.ModelAdmin):
     form = DataDeletionRequestForm
-    list_display = ["pk", "requester", "subject", "kind", "received_on", "due", "status", "completed_at"]
+    list_display = ["pk", "subject", "kind_short", "received_on", "due", "status", "completed_at"]
     list_filter = ["status", "kind"]
     search_fields = ["requester", "subject_email", "subject_user__email"]
     raw_id_fields = ["subject_user", "workspace"]
@@ -252,6 +252,10 @@ class DataDeletionRequestAdmin(SupportActionsMixin, admin.ModelAdmin):
     @admin.display(description="Subject")
     def subject(self, obj):
         return f"User: {obj.subject_user}" if obj.subject_user_id else f"Attendee: {obj.subject_email}"
+
+    @admin.display(description="Kind", ordering="kind")
+    def kind_short(self, obj):
+        return obj.kind.capitalize()
 
     @admin.display(description="Due", ordering="due_on")
     def due(self, obj):
