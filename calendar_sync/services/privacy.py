@@ -369,38 +369,58 @@ def _names_of(email: str, workspace: Workspace | None) -> set[str]:
 
 
 class _Scrubber:
-    """Replaces an email and the names it went by inside free text and JSON, case-insensitively."""
+    """Replaces an email and the names it went by inside free text and JSON, case-insensitively.
+
+    The email and full names ("Alice Moreau") are specific enough to replace everywhere. A one-word
+    name ("Alice") is replaced only in rows that concern the person (events they attend, transcripts
+    they took part in), or a purge of one Alice would rewrite every other Alice in the database.
+    """
 
     def __init__(self, *, email: str, names: set[str], new_email: str, new_name: str):
         self.email = email
         self.new_email = new_email
         self.new_name = new_name
-        patterns = [(re.compile(re.escape(email), re.IGNORECASE), new_email)]
+        self.strong = [(re.compile(re.escape(email), re.IGNORECASE), new_email)]
+        self.weak = []
         # Longest first, so "Alice Smith" is replaced whole before "Alice" could split it.
         for name in sorted(names, key=len, reverse=True):
-            if len(name) >= MIN_NAME_LENGTH_FOR_TEXT:
-                patterns.append((re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), new_name))
-        self.patterns = patterns
+            if len(name) < MIN_NAME_LENGTH_FOR_TEXT:
+                continue
+            pattern = (re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), new_name)
+            (self.strong if len(name.split()) > 1 else self.weak).append(pattern)
+        self.strong_names = [n for n in names if len(n.split()) > 1 and len(n) >= MIN_NAME_LENGTH_FOR_TEXT]
         self.names_lower = {n.lower() for n in names}
 
-    def text(self, value: str) -> str:
+    def text(self, value: str, *, related: bool = True) -> str:
         if not value:
             return value
-        for pattern, replacement in self.patterns:
+        for pattern, replacement in self.strong + (self.weak if related else []):
             value = pattern.sub(replacement, value)
         return value
 
-    def json(self, value):
+    def json(self, value, *, related: bool = True):
         if isinstance(value, str):
-            return self.text(value)
+            return self.text(value, related=related)
         if isinstance(value, list):
-            return [self.json(v) for v in value]
+            return [self.json(v, related=related) for v in value]
         if isinstance(value, dict):
-            return {self.text(k) if isinstance(k, str) else k: self.json(v) for k, v in value.items()}
+            return {
+                self.text(k, related=related) if isinstance(k, str) else k: self.json(v, related=related)
+                for k, v in value.items()
+            }
         return value
 
     def is_name(self, value: str) -> bool:
         return (value or "").strip().lower() in self.names_lower
+
+    def mentions(self, *fields: str) -> Q:
+        """Rows whose text holds the email or a full name (the one-word names are matched by relation)."""
+        q = Q(pk__in=[])
+        for field in fields:
+            q |= Q(**{f"{field}__icontains": self.email})
+            for name in self.strong_names:
+                q |= Q(**{f"{field}__icontains": name})
+        return q
 
 
 def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> dict:
@@ -422,10 +442,14 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
     }
 
     with transaction.atomic():
-        # Attendee rows: anonymise rewrites them (counts survive); purge deletes them.
         attendees = EventAttendee.objects.filter(email__iexact=email)
+        organised = CalendarEvent.objects.filter(organizer_email__iexact=email)
         if workspace is not None:
             attendees = attendees.filter(event__workspace=workspace)
+            organised = organised.filter(workspace=workspace)
+        related_events = set(attendees.values_list("event_id", flat=True)) | set(organised.values_list("pk", flat=True))
+
+        # Attendee rows: anonymise rewrites them (counts survive); purge deletes them.
         if anonymise:
             # The contact link would lead straight back to the person; CRM contacts themselves are the
             # workspace's own records and are reported, not changed.
@@ -439,25 +463,23 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
         events = CalendarEvent.objects.all()
         if workspace is not None:
             events = events.filter(workspace=workspace)
-        mention = Q(organizer_email__iexact=email)
-        for name in names:
-            mention |= Q(organizer_name__iexact=name)
-        for field in ("subject", "body_preview", "location"):
-            mention |= Q(**{f"{field}__icontains": email})
-            for name in names:
-                if len(name) >= MIN_NAME_LENGTH_FOR_TEXT:
-                    mention |= Q(**{f"{field}__icontains": name})
+        candidates = Q(pk__in=related_events) | scrub.mentions("subject", "body_preview", "location", "organizer_name")
         changed_events = []
-        for event in events.filter(mention).only("id", *text_fields):
+        for event in events.filter(candidates).only("id", *text_fields):
+            related = event.pk in related_events
+            before = [getattr(event, f) for f in text_fields]
             if event.organizer_email.strip().lower() == email:
                 event.organizer_email = new_email if anonymise else ""
                 event.organizer_name = new_name if anonymise else ""
-            elif scrub.is_name(event.organizer_name):
+            elif related and scrub.is_name(event.organizer_name):
                 event.organizer_name = new_name if anonymise else ""
-            event.subject = scrub.text(event.subject)[:500]
-            event.body_preview = scrub.text(event.body_preview)[:255]
-            event.location = scrub.text(event.location)[:500]
-            changed_events.append(event)
+            else:
+                event.organizer_name = scrub.text(event.organizer_name, related=related)[:255]
+            event.subject = scrub.text(event.subject, related=related)[:500]
+            event.body_preview = scrub.text(event.body_preview, related=related)[:255]
+            event.location = scrub.text(event.location, related=related)[:500]
+            if [getattr(event, f) for f in text_fields] != before:
+                changed_events.append(event)
         if changed_events:
             CalendarEvent.objects.bulk_update(changed_events, text_fields, batch_size=500)
         counts["events_changed"] = len(changed_events)
@@ -465,14 +487,14 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
         activities = EventActivity.objects.all()
         if workspace is not None:
             activities = activities.filter(event__workspace=workspace)
-        mention = Q(detail__icontains=email)
-        for name in names:
-            if len(name) >= MIN_NAME_LENGTH_FOR_TEXT:
-                mention |= Q(detail__icontains=name)
         changed_activities = []
-        for activity in activities.filter(mention).only("id", "detail"):
-            activity.detail = scrub.text(activity.detail)[:500]
-            changed_activities.append(activity)
+        for activity in activities.filter(Q(event_id__in=related_events) | scrub.mentions("detail")).only(
+            "id", "event_id", "detail"
+        ):
+            detail = scrub.text(activity.detail, related=activity.event_id in related_events)[:500]
+            if detail != activity.detail:
+                activity.detail = detail
+                changed_activities.append(activity)
         if changed_activities:
             EventActivity.objects.bulk_update(changed_activities, ["detail"], batch_size=500)
         counts["activities_changed"] = len(changed_activities)
@@ -483,9 +505,16 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
         if workspace is not None:
             transcripts = transcripts.filter(workspace=workspace)
         changed_transcripts = []
+        related_transcripts = set()
         t_fields = ["title", "text", "participants", "match_detail", "match_candidates"]
-        for transcript in transcripts.only("id", *t_fields).iterator(chunk_size=500):
+        for transcript in transcripts.only("id", "event_id", *t_fields).iterator(chunk_size=500):
             before = [getattr(transcript, f) for f in t_fields]
+            related = transcript.event_id in related_events or any(
+                isinstance(p, dict) and str(p.get("email", "")).strip().lower() == email
+                for p in transcript.participants or []
+            )
+            if related:
+                related_transcripts.add(transcript.pk)
             participants = []
             for p in transcript.participants or []:
                 is_subject = isinstance(p, dict) and str(p.get("email", "")).strip().lower() == email
@@ -493,12 +522,12 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
                     continue
                 if is_subject:
                     p = {**p, "email": new_email, "name": new_name}
-                participants.append(scrub.json(p))
+                participants.append(scrub.json(p, related=related))
             transcript.participants = participants
-            transcript.title = scrub.text(transcript.title)[:500]
-            transcript.text = scrub.text(transcript.text)
-            transcript.match_detail = scrub.json(transcript.match_detail)
-            transcript.match_candidates = scrub.json(transcript.match_candidates)
+            transcript.title = scrub.text(transcript.title, related=related)[:500]
+            transcript.text = scrub.text(transcript.text, related=related)
+            transcript.match_detail = scrub.json(transcript.match_detail, related=related)
+            transcript.match_candidates = scrub.json(transcript.match_candidates, related=related)
             if [getattr(transcript, f) for f in t_fields] != before:
                 changed_transcripts.append(transcript)
         if changed_transcripts:
@@ -510,10 +539,11 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
         if workspace is not None:
             deliveries = deliveries.filter(workspace=workspace)
         changed_deliveries = []
-        for delivery in deliveries.only("id", "body", "error").iterator(chunk_size=200):
+        for delivery in deliveries.only("id", "transcript_id", "body", "error").iterator(chunk_size=200):
+            related = delivery.transcript_id in related_transcripts or email in (delivery.body or "").lower()
             body, error = delivery.body, delivery.error
-            delivery.body = _scrub_delivery_body(delivery.body, scrub)
-            delivery.error = scrub.text(delivery.error)
+            delivery.body = _scrub_delivery_body(delivery.body, scrub, related=related)
+            delivery.error = scrub.text(delivery.error, related=related)
             if (delivery.body, delivery.error) != (body, error):
                 changed_deliveries.append(delivery)
         if changed_deliveries:
@@ -529,13 +559,13 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
     return counts
 
 
-def _scrub_delivery_body(body: str, scrub: _Scrubber) -> str:
+def _scrub_delivery_body(body: str, scrub: _Scrubber, *, related: bool) -> str:
     # Bodies are JSON from the sources; rewrite the decoded value so escaped non-ASCII names match too.
     try:
         data = json.loads(body)
     except (TypeError, ValueError):
-        return scrub.text(body)
-    scrubbed = scrub.json(data)
+        return scrub.text(body, related=related)
+    scrubbed = scrub.json(data, related=related)
     if scrubbed == data:
         return body
     return json.dumps(scrubbed, ensure_ascii=False)

@@ -449,3 +449,24 @@ def test_privacy_page_states_reads_retention_deletion_and_read_only(client):
     assert "Data Deletion — Outlook Calendar" in body and "within 30 days" in body
     assert "support@heyruby.io" in body
     assert "kept while your connection is active" in body
+
+
+def test_one_word_name_is_replaced_only_where_the_person_is_involved(user):
+    AttendeeFactory(email="alice@client.example", name="Alice")
+    theirs = TranscriptFactory(participants=[{"name": "Alice", "email": "alice@client.example"}], text="Alice: hi")
+    someone_else = TranscriptFactory(participants=[{"name": "Alice", "email": "alice@other.example"}], text="Alice: yo")
+    attendee_anonymise(email="alice@client.example")
+    theirs.refresh_from_db()
+    someone_else.refresh_from_db()
+    assert "Alice" not in theirs.text
+    assert someone_else.text == "Alice: yo"
+    assert someone_else.participants == [{"name": "Alice", "email": "alice@other.example"}]
+
+
+def test_full_name_and_email_are_replaced_even_in_unrelated_text(user):
+    AttendeeFactory(email="alice.moreau@client.example", name="Alice Moreau")
+    note = TranscriptFactory(text="We should invite Alice Moreau (alice.moreau@client.example) next time.")
+    attendee_anonymise(email="alice.moreau@client.example")
+    note.refresh_from_db()
+    email, name = pseudonym_for("alice.moreau@client.example")
+    assert note.text == f"We should invite {name} ({email}) next time."
