@@ -373,15 +373,27 @@ def test_reenable_of_connected_connection_changes_nothing(user):
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.REENABLE).exists()
 
 
-def test_disabled_connection_shows_why_and_support_address_on_card(user):
+def test_disabled_connection_reason_names_support_address(user):
+    # The card (connection work) shows status_reason for a disabled connection; this is what it says.
     connection, _, _ = connected_calendar(user, subscription_id="")
     connection_disable(connection=connection, by=user, reason="Paused at the customer's request")
-    html = render_to_string(
-        "calendar_sync/_card_extra.html", {"connection": connection, "SUPPORT_EMAIL": "support@heyruby.io"}
-    )
-    assert "Disabled by Ruby support: Paused at the customer&#x27;s request." in html
-    assert "support@heyruby.io" in html
-    assert "/settings/integrations/outlook/disconnect/" in html
+    connection.refresh_from_db()
+    assert "support@heyruby.io" in connection.status_reason
+
+
+def test_card_extra_offers_disconnect_for_connected_and_disabled(user):
+    connection, _, _ = connected_calendar(user, subscription_id="")
+    for status in ("connected", "disabled"):
+        connection.status = status
+        html = render_to_string("calendar_sync/_card_extra.html", {"connection": connection})
+        assert "Disconnect…" in html and "/settings/integrations/outlook/disconnect/" in html
+
+
+def test_card_extra_offers_data_deletion_when_not_connected(user):
+    connection, _, _ = connected_calendar(user, subscription_id="")
+    connection.status = "not_connected"
+    html = render_to_string("calendar_sync/_card_extra.html", {"connection": connection})
+    assert "Delete my synced calendar data" in html and "Disconnect…" not in html
 
 
 def test_card_extra_offers_disconnect_only_with_a_connection(user):
