@@ -775,3 +775,46 @@ def retention_close_out() -> dict:
 
 
 _SUBSCRIPTION_FIELDS = ["subscription_id", "subscription_expires_at", "subscription_client_state"]
+
+
+# --- Support staff ------------------------------------------------------------------------------
+
+SUPPORT_GROUP = "Ruby support"
+SUPPORT_PERMISSIONS = [
+    "calendar_sync.view_calendarconnection",
+    "calendar_sync.change_calendarconnection",
+    "calendar_sync.support_connection",
+    "calendar_sync.view_calendarevent",
+    "calendar_sync.view_eventattendee",
+    "calendar_sync.view_eventactivity",
+    "calendar_sync.view_syncrun",
+    "calendar_sync.view_datadeletionrequest",
+    "calendar_sync.add_datadeletionrequest",
+    "calendar_sync.change_datadeletionrequest",
+    "ruby_site.view_auditentry",
+    "ruby_site.view_user",
+    "ruby_site.view_workspace",
+    "ruby_site.view_membership",
+]
+
+
+def support_group_setup():
+    """Create or update the "Ruby support" group: staff in it run the support console without being
+    superusers. Idempotent; runs after every migrate and from `manage.py setup_support_group`."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    # Permissions are created after migrate; make sure they exist when run on a fresh database.
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0)
+    group, _ = Group.objects.get_or_create(name=SUPPORT_GROUP)
+    permissions = []
+    for dotted in SUPPORT_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        try:
+            permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        except Permission.DoesNotExist as exc:
+            raise PrivacyError(f"Permission {dotted} does not exist; run migrate first.") from exc
+    group.permissions.set(permissions)
+    return group

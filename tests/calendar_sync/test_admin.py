@@ -50,6 +50,11 @@ def _disable(client, connection, reason):
     return client.post(url, data)
 
 
+def test_support_group_exists_after_migrate_without_the_command(db):
+    group = Group.objects.get(name="Ruby support")
+    assert group.permissions.filter(codename="support_connection").exists()
+
+
 def test_support_group_command_grants_support_permission_without_superuser(support):
     assert not support.is_superuser
     assert support.has_perm("calendar_sync.support_connection")
