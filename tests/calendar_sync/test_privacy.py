@@ -482,3 +482,13 @@ def test_full_name_and_email_are_replaced_even_in_unrelated_text(user):
     note.refresh_from_db()
     email, name = pseudonym_for("alice.moreau@client.example")
     assert note.text == f"We should invite {name} ({email}) next time."
+
+
+def test_request_whose_user_was_deleted_fails_plainly(user):
+    request = deletion_request_open(by=None, requester=user.email, subject_user=user)
+    user.delete()
+    with pytest.raises(PrivacyError):
+        tasks.deletion_request_run_task(request.pk)
+    request.refresh_from_db()
+    assert request.status == DataDeletionRequest.Status.FAILED
+    assert not AuditEntry.objects.filter(action="deletion_closed").exists()
