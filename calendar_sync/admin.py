@@ -149,36 +149,50 @@ class CalendarConnectionAdmin(SupportActionsMixin, admin.ModelAdmin):
         self.message_user(request, message)
 
 
-class EventAttendeeInline(admin.TabularInline):
+class SyncedDataReadOnly:
+    """Synced meetings are Outlook's data: support reads them here and removes them only through
+    deletion requests. Hand edits would also leave names and emails in Django's admin change log."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventAttendeeInline(SyncedDataReadOnly, admin.TabularInline):
     model = EventAttendee
     extra = 0
-    raw_id_fields = ["contact"]
+    fields = ["email", "name", "response", "attendee_type", "is_organizer", "is_internal", "contact"]
+    readonly_fields = fields
 
 
 @admin.register(CalendarEvent)
-class CalendarEventAdmin(admin.ModelAdmin):
+class CalendarEventAdmin(SyncedDataReadOnly, admin.ModelAdmin):
     list_display = ["subject", "starts_at", "owner", "state", "removed_at", "account", "deal", "workspace"]
     list_filter = ["state", "is_cancelled", "is_online", "sensitivity", "workspace"]
     search_fields = ["subject", "organizer_email", "attendees__email", "provider_event_id"]
     date_hierarchy = "starts_at"
     list_select_related = ["owner", "account", "deal", "workspace"]
-    raw_id_fields = ["connection", "owner", "account", "deal", "first_sync_run", "last_sync_run", "discarded_by"]
     inlines = [EventAttendeeInline]
 
 
 @admin.register(EventAttendee)
-class EventAttendeeAdmin(admin.ModelAdmin):
+class EventAttendeeAdmin(SyncedDataReadOnly, admin.ModelAdmin):
     list_display = ["email", "name", "response", "is_internal", "event"]
     list_filter = ["response", "is_internal"]
     search_fields = ["email", "name"]
-    raw_id_fields = ["event", "contact"]
+    list_select_related = ["event"]
 
 
 @admin.register(EventActivity)
-class EventActivityAdmin(admin.ModelAdmin):
+class EventActivityAdmin(SyncedDataReadOnly, admin.ModelAdmin):
     list_display = ["created_at", "action", "actor", "event", "detail"]
     list_filter = ["action"]
-    raw_id_fields = ["event", "actor"]
+    list_select_related = ["event", "actor"]
 
 
 @admin.register(SyncRun)

@@ -268,3 +268,18 @@ def test_done_attendee_request_is_found_by_the_original_email(support_client, su
     assert request.subject_email.endswith("@anonymised.invalid") and "alice" not in request.requester
     body = support_client.get(reverse(REQUESTS), {"q": "Alice@client.example"}).content.decode()
     assert f"/{request.pk}/change/" in body
+
+
+def test_synced_events_cannot_be_edited_or_deleted_in_the_admin(admin_client, db):
+    from tests.factories import AttendeeFactory
+
+    attendee = AttendeeFactory()
+    event = attendee.event
+
+    page = admin_client.get(f"/admin/calendar_sync/calendarevent/{event.pk}/change/")
+    admin_client.post(f"/admin/calendar_sync/calendarevent/{event.pk}/change/", {"subject": "Edited"})
+
+    assert page.status_code == 200  # viewable
+    event.refresh_from_db()
+    assert event.subject != "Edited"
+    assert admin_client.post(f"/admin/calendar_sync/eventattendee/{attendee.pk}/delete/").status_code == 403
