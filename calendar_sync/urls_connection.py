@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from calendar_sync.views import connection
+
+urlpatterns = [
+    path("settings/integrations/outlook/connect/", connection.outlook_connect, name="outlook_connect"),
+    path("settings/integrations/outlook/callback/", connection.outlook_callback, name="outlook_callback"),
+]
