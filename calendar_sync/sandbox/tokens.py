@@ -107,7 +107,8 @@ def _id_token(identity: dict, *, client_id: str, nonce: str | None) -> str:
     if nonce:
         claims["nonce"] = nonce
     # Signed so it is a well-formed JWT; MSAL (like Microsoft's docs advise) does not verify it.
-    return jwt.encode(claims, settings.SECRET_KEY, algorithm="HS256")
+    key = hashlib.sha256(f"ruby.sandbox.id_token:{settings.SECRET_KEY}".encode()).digest()
+    return jwt.encode(claims, key, algorithm="HS256")
 
 
 def issue_tokens(identity: dict, *, client_id: str, nonce: str | None = None) -> dict:
