@@ -23,6 +23,7 @@ import msal
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 from msal.exceptions import MsalServiceError
 
 from calendar_sync import graph
@@ -181,6 +182,7 @@ def _error_from_microsoft(result: dict) -> AuthFlowError:
     )
 
 
+@sensitive_variables()
 def complete_auth_flow(*, flow: dict | None, auth_response: dict) -> AuthResult:
     """Finish the flow with the query Microsoft redirected back with. Raises AuthFlowError."""
     if not flow or not isinstance(flow, dict) or not flow.get("state"):
@@ -243,6 +245,7 @@ def _home_account_id(connection) -> str:
     return f"{connection.object_id}.{connection.tenant_id}"
 
 
+@sensitive_variables()
 def _cached_access_token(cache: msal.SerializableTokenCache, connection) -> str | None:
     """A cached access token still valid for a while — the common case, needing no lock and no call."""
     now = time.time()
@@ -267,6 +270,7 @@ def _mark_access_lost(connection, *, microsoft_error: str) -> None:
     connection_mark_access_lost(connection=connection, microsoft_error=microsoft_error)
 
 
+@sensitive_variables()
 def get_access_token(connection, *, force_refresh: bool = False) -> str:
     """An access token for Graph. Uses the cached one while valid; otherwise refreshes under a row
     lock after re-reading the cache, so two workers refreshing at once do not overwrite the newest

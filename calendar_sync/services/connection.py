@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from calendar_sync import auth, graph
 from calendar_sync.auth import AuthFlowError
@@ -71,6 +72,7 @@ def _microsoft_email(me: dict, result: auth.AuthResult) -> str:
     return (me.get("mail") or me.get("userPrincipalName") or result.id_token_email or "").strip()
 
 
+@sensitive_variables()
 def connection_complete(
     *, user: User, workspace: Workspace, flow: dict | None, auth_response: dict
 ) -> CalendarConnection:
