@@ -21,13 +21,19 @@ FLOW_SESSION_KEY = "outlook_connect_flow"
 FLOW_MAX_AGE_SECONDS = 15 * 60
 
 
-def _error_page(request, exc: AuthFlowError):
-    context = {
-        "message": str(exc),
-        "kind": exc.kind,
-        "admin_consent_url": auth.admin_consent_url() if exc.kind == AuthFlowError.ADMIN_CONSENT else "",
+RESULT_SESSION_KEY = "outlook_connect_result"
+
+
+def _show_result(request, *, message: str, kind: str, refused: bool = False):
+    # Shown on a page of its own after a redirect, so the callback URL (with Microsoft's code) leaves
+    # the address bar and a reload does not re-run the callback.
+    request.session[RESULT_SESSION_KEY] = {
+        "message": message,
+        "kind": kind,
+        "refused": refused,
+        "admin_consent_url": auth.admin_consent_url() if kind == AuthFlowError.ADMIN_CONSENT else "",
     }
-    return render(request, "calendar_sync/connect_error.html", context)
+    return redirect("outlook_connect_result")
 
 
 @login_required
@@ -43,7 +49,7 @@ def outlook_connect(request):
         messages.error(request, str(exc))
         return redirect("settings_integrations")
     except AuthFlowError as exc:
-        return _error_page(request, exc)
+        return _show_result(request, message=str(exc), kind=exc.kind)
     # Bound to this user and this moment: a flow started in another login, or long ago, is refused.
     request.session[FLOW_SESSION_KEY] = {"user_id": request.user.pk, "started": time.time(), "flow": flow}
     return redirect(flow["browser_url"])
@@ -68,8 +74,19 @@ def outlook_callback(request):
             user=request.user, workspace=workspace, flow=flow, auth_response=request.GET.dict()
         )
     except ConnectRefused as exc:
-        return render(request, "calendar_sync/connect_refused.html", {"message": str(exc)})
+        return _show_result(request, message=str(exc), kind="refused", refused=True)
     except AuthFlowError as exc:
-        return _error_page(request, exc)
+        return _show_result(request, message=str(exc), kind=exc.kind)
     messages.success(request, f"Outlook Calendar is connected as {connection.email}.")
     return redirect("settings_integrations")
+
+
+@login_required
+@require_GET
+def outlook_connect_result(request):
+    workspace_of(request.user)
+    result = request.session.pop(RESULT_SESSION_KEY, None)
+    if not isinstance(result, dict):
+        return redirect("settings_integrations")
+    template = "calendar_sync/connect_refused.html" if result.get("refused") else "calendar_sync/connect_error.html"
+    return render(request, template, result)

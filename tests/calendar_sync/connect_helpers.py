@@ -105,7 +105,12 @@ def start_connect(client, rsps) -> dict:
 
 
 def callback(client, **query):
-    return client.get("/settings/integrations/outlook/callback/", query)
+    """GET the callback as the browser would, following Ruby's redirect to the result page."""
+    return client.get("/settings/integrations/outlook/callback/", query, follow=True)
+
+
+def landed_on_integrations(response) -> bool:
+    return bool(response.redirect_chain) and response.redirect_chain[-1][0] == "/settings/integrations/"
 
 
 def cache_for(

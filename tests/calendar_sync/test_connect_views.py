@@ -17,6 +17,7 @@ from tests.calendar_sync.connect_helpers import (
     OBJECT_ID,
     TENANT_ID,
     callback,
+    landed_on_integrations,
     me_body,
     me_url,
     start_connect,
@@ -104,7 +105,7 @@ def test_disabled_connection_cannot_be_connected_by_the_user(user_client, user, 
 
 def test_happy_path_stores_connection_and_shows_connected(user_client, user, workspace, rsps):
     response = _finish(user_client, rsps)
-    assert response.status_code == 302 and response.url == INTEGRATIONS
+    assert landed_on_integrations(response)
     connection = CalendarConnection.objects.get(user=user)
     assert connection.status == CalendarConnection.Status.CONNECTED
     assert (connection.tenant_id, connection.object_id) == (TENANT_ID, OBJECT_ID)
@@ -126,13 +127,13 @@ def test_token_request_sends_code_verifier_and_the_code(user_client, rsps):
 
 def test_same_email_in_other_letter_case_is_accepted(user_client, user, rsps):
     response = _finish(user_client, rsps, email="Sam@Ruby-Demo.EXAMPLE", mail="Sam@Ruby-Demo.EXAMPLE")
-    assert response.status_code == 302
+    assert landed_on_integrations(response)
     assert CalendarConnection.objects.get(user=user).is_connected
 
 
 def test_me_without_mail_uses_user_principal_name(user_client, user, rsps):
     response = _finish(user_client, rsps, mail=None)
-    assert response.status_code == 302
+    assert landed_on_integrations(response)
     assert CalendarConnection.objects.get(user=user).email == "sam@ruby-demo.example"
 
 
@@ -153,7 +154,7 @@ def test_reconnect_restores_a_connection_that_lost_access(user_client, user, rsp
     page = user_client.get(INTEGRATIONS).content.decode()
     assert ACCESS_LOST_REASON.replace("'", "&#x27;") in page and ">Reconnect</button>" in page
     response = _finish(user_client, rsps)
-    assert response.status_code == 302
+    assert landed_on_integrations(response)
     connection.refresh_from_db()
     assert connection.status == CalendarConnection.Status.CONNECTED and connection.status_reason == ""
     assert AuditEntry.objects.filter(action=AuditEntry.Action.RECONNECT, object_id=str(connection.pk)).exists()
@@ -165,7 +166,7 @@ def test_reconnect_restores_a_connection_that_lost_access(user_client, user, rsp
 def test_mismatched_email_is_refused_with_try_again_and_nothing_stored(user_client, user, rsps):
     response = _finish(user_client, rsps, email="sam@contoso.example", mail="sam@contoso.example")
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/settings/integrations/outlook/result/"
     assert "uses a different email than your Ruby account" in page
     assert "try again with the correct account" in page
     assert ">Try again</button>" in page
@@ -257,7 +258,7 @@ def test_replayed_callback_is_refused(user_client, user, rsps):
     query = start_connect(user_client, rsps)
     rsps.post(token_url(), json=token_body(nonce=query["nonce"]))
     rsps.get(me_url(), json=me_body())
-    assert callback(user_client, code="c", state=query["state"]).status_code == 302
+    assert landed_on_integrations(callback(user_client, code="c", state=query["state"]))
     replay = callback(user_client, code="c", state=query["state"])
     assert "timed out" in replay.content.decode()
     assert len([c for c in rsps.calls if c.request.url.startswith(token_url())]) == 1
@@ -381,3 +382,14 @@ def test_card_does_not_show_another_users_connection(user_client, member):
     ConnectionFactory(user=member)
     page = user_client.get(INTEGRATIONS).content.decode()
     assert "Connected as" not in page and "mia@ruby-demo.example" not in page.split("outlook-card", 1)[1]
+
+
+def test_result_page_without_a_result_goes_back_to_integrations(user_client):
+    response = user_client.get("/settings/integrations/outlook/result/")
+    assert response.status_code == 302 and response.url == INTEGRATIONS
+
+
+def test_result_page_is_shown_once(user_client, rsps):
+    query = start_connect(user_client, rsps)
+    assert "cancelled" in callback(user_client, error="access_denied", state=query["state"]).content.decode()
+    assert user_client.get("/settings/integrations/outlook/result/").status_code == 302

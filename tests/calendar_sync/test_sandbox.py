@@ -45,7 +45,7 @@ def _connect(client, identity="match"):
     query = _to_consent(client)
     back = _consent(client, query, identity=identity)
     assert back.status_code == 302
-    return client.get(back.url)
+    return client.get(back.url, follow=True)
 
 
 def test_connect_sends_the_browser_to_the_sandbox_consent_page(user_client):
@@ -66,7 +66,7 @@ def test_connect_sends_the_browser_to_the_sandbox_consent_page(user_client):
 
 def test_accepting_in_the_sandbox_connects(user_client, user):
     response = _connect(user_client)
-    assert response.status_code == 302 and response.url == "/settings/integrations/"
+    assert response.redirect_chain[-1][0] == "/settings/integrations/"
     connection = CalendarConnection.objects.get(user=user)
     identity = identity_for(user.email)
     assert connection.is_connected
@@ -95,14 +95,14 @@ def test_cancel_in_the_sandbox_returns_access_denied(user_client, user):
     query = _to_consent(user_client)
     back = _consent(user_client, query, action="cancel")
     assert "error=access_denied" in back.url
-    assert "You cancelled the Microsoft sign-in" in user_client.get(back.url).content.decode()
+    assert "You cancelled the Microsoft sign-in" in user_client.get(back.url, follow=True).content.decode()
     assert not CalendarConnection.objects.filter(user=user).exists()
 
 
 def test_admin_approval_in_the_sandbox_shows_the_admin_consent_link(user_client):
     query = _to_consent(user_client)
     back = _consent(user_client, query, action="admin")
-    page = user_client.get(back.url).content.decode()
+    page = user_client.get(back.url, follow=True).content.decode()
     assert "https://login.microsoftonline.com/common/adminconsent?client_id=ruby-sandbox-client" in page
 
 
