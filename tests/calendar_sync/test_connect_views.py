@@ -331,7 +331,7 @@ def test_login_host_down_when_starting_shows_plain_words(user_client):
             "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
             body=requests.ConnectionError("down"),
         )
-        page = user_client.post(CONNECT).content.decode()
+        page = user_client.post(CONNECT, follow=True).content.decode()
     assert "could not be reached" in page
 
 
