@@ -211,7 +211,7 @@ def complete_auth_flow(*, flow: dict | None, auth_response: dict) -> AuthResult:
         ) from exc
     except RuntimeError as exc:  # nonce mismatch: a replayed or forged answer
         raise AuthFlowError(AuthFlowError.TIMED_OUT, TIMED_OUT_MESSAGE) from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # MSAL raises ValueError for a state mismatch and for a token answer that is not JSON.
         if "state" in str(exc).lower():
             raise AuthFlowError(AuthFlowError.TIMED_OUT, TIMED_OUT_MESSAGE) from exc
@@ -241,8 +241,18 @@ def complete_auth_flow(*, flow: dict | None, auth_response: dict) -> AuthResult:
 # --- access tokens ------------------------------------------------------------------------
 
 
-def _home_account_id(connection) -> str:
-    return f"{connection.object_id}.{connection.tenant_id}"
+def _home_account_id(cache: msal.SerializableTokenCache, connection) -> str:
+    """The cache's account for this connection's identity. MSAL keys it "<uid>.<utid>" from
+    client_info, which is object id + tenant id for work and personal accounts alike; the
+    object id is also the account's local id, which we accept as a fallback."""
+    expected = f"{connection.object_id}.{connection.tenant_id}"
+    for account in cache.search(msal.TokenCache.CredentialType.ACCOUNT, query={}):
+        if account.get("home_account_id") == expected:
+            return expected
+    for account in cache.search(msal.TokenCache.CredentialType.ACCOUNT, query={}):
+        if connection.object_id and account.get("local_account_id") == connection.object_id:
+            return str(account.get("home_account_id", ""))
+    return expected
 
 
 @sensitive_variables()
@@ -252,7 +262,7 @@ def _cached_access_token(cache: msal.SerializableTokenCache, connection) -> str 
     for entry in cache.search(
         msal.TokenCache.CredentialType.ACCESS_TOKEN,
         target=SCOPES,
-        query={"client_id": settings.MICROSOFT_CLIENT_ID, "home_account_id": _home_account_id(connection)},
+        query={"client_id": settings.MICROSOFT_CLIENT_ID, "home_account_id": _home_account_id(cache, connection)},
     ):
         try:
             expires_on = int(entry.get("expires_on", 0))
@@ -299,14 +309,15 @@ def get_access_token(connection, *, force_refresh: bool = False) -> str:
             if token:  # another worker refreshed while we waited for the lock
                 connection.token_cache = row.token_cache
                 return token
-        accounts = [a for a in app.get_accounts() if a.get("home_account_id") == _home_account_id(row)]
+        home_account_id = _home_account_id(cache, row)
+        accounts = [a for a in app.get_accounts() if a.get("home_account_id") == home_account_id]
         result = None
         if accounts:
             try:
                 result = app.acquire_token_silent_with_error(SCOPES, accounts[0], force_refresh=force_refresh)
             except (requests.RequestException, MsalServiceError) as exc:
                 raise TokenUnavailable("Microsoft's sign-in service could not be reached; try again later.") from exc
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise TokenUnavailable("Microsoft's sign-in service sent an answer Ruby could not read.") from exc
         if result and "access_token" in result:
             if cache.has_state_changed:
