@@ -56,7 +56,7 @@ def test_connect_accept_revoke_and_reconnect_in_the_sandbox(live_server, browser
     assert "Connected as erin@fabrikam.example" in page.inner_text("#outlook-card")
 
     page.click("text=Revoke Ruby's access in the sandbox")
-    page.click("button:has-text(\"Revoke Ruby's access\")")
+    page.click('button:has-text("Revoke Ruby\'s access")')
     page.wait_for_selector("text=was revoked")
     connection = CalendarConnection.objects.get(user=user)
     with pytest.raises(auth.ReconnectRequired):
