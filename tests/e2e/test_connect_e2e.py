@@ -31,6 +31,11 @@ def browser_page(monkeypatch):
         )
         yield browser.new_page()
         browser.close()
+        # While Playwright's loop runs, the ORM in this test uses a context-local connection of its
+        # own; close it, or it outlives the test and blocks dropping the PostgreSQL test database.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @override_settings(
@@ -69,3 +74,4 @@ def test_connect_accept_revoke_and_reconnect_in_the_sandbox(live_server, browser
     page.click("button:has-text('Accept')")
     page.wait_for_selector("#outlook-card")
     assert "Connected as erin@fabrikam.example" in page.inner_text("#outlook-card")
+
