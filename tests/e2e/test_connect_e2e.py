@@ -74,4 +74,3 @@ def test_connect_accept_revoke_and_reconnect_in_the_sandbox(live_server, browser
     page.click("button:has-text('Accept')")
     page.wait_for_selector("#outlook-card")
     assert "Connected as erin@fabrikam.example" in page.inner_text("#outlook-card")
-
