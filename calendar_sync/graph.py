@@ -158,6 +158,16 @@ def get_json(
 
 # --- identity (connect) -------------------------------------------------------------------
 
+ME_FIELDS = "id,displayName,mail,userPrincipalName"
+
+
+def get_me(access_token: str, *, session: requests.Session | None = None) -> dict:
+    """The signed-in Microsoft user: id, displayName, mail (often empty on personal accounts) and
+    userPrincipalName. Raises GraphAuthError / GraphTransientError / GraphError."""
+    params = {"$select": ME_FIELDS}
+    data = get_json(graph_url("/v1.0/me"), access_token=access_token, params=params, session=session).data
+    return {key: data.get(key) or "" for key in ("id", "displayName", "mail", "userPrincipalName")}
+
 
 # --- calendarView (sync) ------------------------------------------------------------------
 
