@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there (factories,
+# the test database set-up) unless told it is fine. Set at import, before any fixture runs, so
+# `pytest tests/e2e` alone works too; tests that start subprocesses drop it from their environment.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
 CHROMIUM = Path(os.environ.get("RUBY_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -23,20 +28,6 @@ def _require_chromium() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _allow_orm_beside_playwright():
-    """Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless told it is
-    fine (the tests create rows with factories while the browser waits). Only for the browser tests: the variable
-    must not leak into other tests, e.g. `manage.py check --deploy` run as a subprocess rejects it."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

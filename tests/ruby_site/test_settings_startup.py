@@ -19,7 +19,7 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "DJANGO_SETTINGS"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "DJANGO_SETTINGS", "DJANGO_ALLOW"))}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
