@@ -33,7 +33,7 @@ def meeting(owner, *, start=BASE, minutes=30, guests=("dana@northwind.example",)
     return event
 
 
-def zoom_payload(*, uuid="zoom-1", start=BASE, minutes=30, people=(), topic="Discovery call", text="Hello there."):
+def zoom_payload(*, uuid="zm-uuid-1", start=BASE, minutes=30, people=(), topic="Discovery call", text="Hello there."):
     return {
         "event": "recording.transcript_completed",
         "payload": {

@@ -69,7 +69,7 @@ def test_processing_a_delivery_stores_its_transcript(workspace):
     transcript_delivery_process(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == "processed"
-    assert delivery.transcript.external_id == "zoom-1"
+    assert delivery.transcript.external_id == "zm-uuid-1"
 
 
 def test_processing_twice_is_harmless(workspace):

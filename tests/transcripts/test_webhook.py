@@ -48,7 +48,7 @@ def test_signed_delivery_is_accepted_and_processed(client, zoom_source, django_c
     assert response.json()["status"] == "accepted"
     delivery = TranscriptDelivery.objects.get()
     assert delivery.status == "processed"  # the test settings run django-q tasks inline
-    assert Transcript.objects.get().external_id == "zoom-1"
+    assert Transcript.objects.get().external_id == "zm-uuid-1"
 
 
 def test_signature_without_timestamp_is_accepted(client, zoom_source):
@@ -192,10 +192,10 @@ def test_get_is_not_allowed(client, zoom_source):
 def test_webhook_of_workspace_b_changes_nothing_in_workspace_a(
     client, workspace, other_workspace, django_capture_on_commit_callbacks
 ):
-    mine = TranscriptFactory(workspace=workspace, source="zoom", external_id="zoom-1", title="Ours", text="Ours")
+    mine = TranscriptFactory(workspace=workspace, source="zoom", external_id="zm-uuid-1", title="Ours", text="Ours")
     theirs = TranscriptSourceFactory(workspace=other_workspace, source="zoom", secret=SECRET)
     with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, theirs, body(uuid="zoom-1", topic="Overwrite attempt"))
+        response = post(client, theirs, body(uuid="zm-uuid-1", topic="Overwrite attempt"))
     assert response.status_code == 202
     mine.refresh_from_db()
     assert (mine.title, mine.text) == ("Ours", "Ours")
