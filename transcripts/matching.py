@@ -26,7 +26,7 @@ MAX_EVENT_SPAN = timedelta(hours=24)
 THRESHOLD = 0.6
 NEAR_TIE = 0.05
 NAME_WEIGHT = 0.1
-MAX_CANDIDATES_STORED = 5
+MAX_CANDIDATES_STORED = 3
 
 
 @dataclass
@@ -40,6 +40,14 @@ class EventInfo:
     organizer_email: str
     emails: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
+    # Seconds since the epoch: float arithmetic is several times cheaper than datetime's, and
+    # scoring runs for every event in every transcript's window.
+    start_s: float = 0.0
+    end_s: float = 0.0
+
+    def __post_init__(self):
+        self.start_s = self.starts_at.timestamp()
+        self.end_s = self.ends_at.timestamp()
 
 
 @dataclass
@@ -60,32 +68,54 @@ def _minutes(delta: timedelta) -> int:
     return max(0, round(delta.total_seconds() / 60))
 
 
-def score_event(*, started_at: datetime, ended_at: datetime, participants: list[dict], event: EventInfo) -> Scored:
-    overlap = min(ended_at, event.ends_at) - max(started_at, event.starts_at)
-    overlap_min = _minutes(overlap)
-    span_min = max(_minutes(ended_at - started_at), _minutes(event.ends_at - event.starts_at), 1)
-    time_part = min(1.0, overlap_min / span_min)
+@dataclass(frozen=True)
+class People:
+    emails: frozenset[str]
+    names: frozenset[str]  # of participants without an email only
+    total: int
 
-    total = email_hits = name_hits = 0
+
+def people_of(participants: list[dict]) -> People:
+    emails, names, total = set(), set(), 0
     for person in participants:
         email = (person.get("email") or "").lower()
-        name = (person.get("name") or "").casefold()
-        if not email and not name:
+        # lower(), not casefold(): the candidate query compares names with SQL LOWER().
+        name = (person.get("name") or "").lower()
+        if email:
+            emails.add(email)
+        elif name:
+            names.add(name)
+        else:
             continue
         total += 1
-        if email:
-            email_hits += email in event.emails
-        elif name in event.names:
-            name_hits += 1
-    people_part = (email_hits + NAME_WEIGHT * name_hits) / total if total else 0.0
+    return People(frozenset(emails), frozenset(names), total)
+
+
+def _parts(start_s: float, end_s: float, people: People, event: EventInfo) -> tuple:
+    overlap_min = max(0, round((min(end_s, event.end_s) - max(start_s, event.start_s)) / 60))
+    span_min = max(round((end_s - start_s) / 60), round((event.end_s - event.start_s) / 60), 1)
+    time_part = min(1.0, overlap_min / span_min)
+    email_hits = len(people.emails & event.emails) if people.emails else 0
+    name_hits = len(people.names & event.names) if people.names else 0
+    people_part = (email_hits + NAME_WEIGHT * name_hits) / people.total if people.total else 0.0
     score = round(0.5 * time_part + 0.5 * people_part, 4)
+    return score, overlap_min, span_min, email_hits, name_hits, time_part, people_part
+
+
+def score_event(
+    *, started_at: datetime, ended_at: datetime, participants: list[dict] | People, event: EventInfo
+) -> Scored:
+    people = participants if isinstance(participants, People) else people_of(participants)
+    score, overlap_min, span_min, email_hits, name_hits, time_part, people_part = _parts(
+        started_at.timestamp(), ended_at.timestamp(), people, event
+    )
     detail = {
         "score": score,
         "overlap_minutes": overlap_min,
         "span_minutes": span_min,
         "participants_matched": email_hits,
         "participants_named": name_hits,
-        "participants_total": total,
+        "participants_total": people.total,
         "time": round(time_part, 4),
         "people": round(people_part, 4),
     }
@@ -134,23 +164,36 @@ class EventIndex:
     """Events sorted by start, for "which events overlap this window" without a scan."""
 
     def __init__(self, events: list[EventInfo]):
-        self.events = sorted(events, key=lambda e: e.starts_at)
-        self.starts = [e.starts_at for e in self.events]
+        self.events = sorted(
+            (e for e in events if e.ends_at - e.starts_at <= MAX_EVENT_SPAN), key=lambda e: e.starts_at
+        )
+        self.starts = [e.start_s for e in self.events]
+        # The longest event loaded bounds how far back an overlapping one can start.
+        self.max_span = max((e.end_s - e.start_s for e in self.events), default=0.0)
 
     def overlapping(self, start: datetime, end: datetime) -> list[EventInfo]:
-        # Events start at most MAX_EVENT_SPAN before they end, so nothing earlier can overlap.
-        lo = bisect_left(self.starts, start - MAX_EVENT_SPAN)
-        hi = bisect_left(self.starts, end)
-        return [e for e in self.events[lo:hi] if e.ends_at > start]
+        start_s, end_s = start.timestamp(), end.timestamp()
+        lo = bisect_left(self.starts, start_s - self.max_span)
+        hi = bisect_left(self.starts, end_s)
+        return [e for e in self.events[lo:hi] if e.end_s > start_s]
 
 
 def match_one(*, started_at: datetime, ended_at: datetime, participants: list[dict], index: EventIndex) -> MatchResult:
     window = index.overlapping(started_at - TOLERANCE, ended_at + TOLERANCE)
-    scored = [
-        score_event(started_at=started_at, ended_at=ended_at, participants=participants, event=event)
-        for event in window
-    ]
-    return decide(scored)
+    people = people_of(participants)
+    # Rank on the bare score; build the explained detail only for the few candidates kept.
+    start_s, end_s = started_at.timestamp(), ended_at.timestamp()
+    quick = [Scored(event=e, score=_parts(start_s, end_s, people, e)[0], detail={}) for e in window]
+    result = decide(quick)
+
+    def explained(item: Scored) -> Scored:
+        return score_event(started_at=started_at, ended_at=ended_at, participants=people, event=item.event)
+
+    return MatchResult(
+        result.status,
+        explained(result.best) if result.best else None,
+        [explained(c) for c in result.candidates],
+    )
 
 
 def merge_windows(windows: list[tuple[datetime, datetime]], gap: timedelta = timedelta(hours=1)):
