@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 TOLERANCE = timedelta(minutes=15)
 # Longer "events" (conferences, out-of-office blocks) are not meetings anyone records; the bound
@@ -31,23 +31,27 @@ MAX_CANDIDATES_STORED = 3
 
 @dataclass
 class EventInfo:
+    """What matching needs of an event. Times are seconds since the epoch: float arithmetic is
+    several times cheaper than datetime's, scoring runs for every event in every transcript's
+    window, and PostgreSQL can hand them over without the cost of parsing timestamps."""
+
     id: int
     subject: str
-    starts_at: datetime
-    ends_at: datetime
+    start_s: float
+    end_s: float
     ical_uid: str
     owner_email: str
     organizer_email: str
     emails: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
-    # Seconds since the epoch: float arithmetic is several times cheaper than datetime's, and
-    # scoring runs for every event in every transcript's window.
-    start_s: float = 0.0
-    end_s: float = 0.0
 
-    def __post_init__(self):
-        self.start_s = self.starts_at.timestamp()
-        self.end_s = self.ends_at.timestamp()
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.fromtimestamp(self.start_s, UTC)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.fromtimestamp(self.end_s, UTC)
 
 
 @dataclass
@@ -165,7 +169,7 @@ class EventIndex:
 
     def __init__(self, events: list[EventInfo]):
         self.events = sorted(
-            (e for e in events if e.ends_at - e.starts_at <= MAX_EVENT_SPAN), key=lambda e: e.starts_at
+            (e for e in events if e.end_s - e.start_s <= MAX_EVENT_SPAN.total_seconds()), key=lambda e: e.start_s
         )
         self.starts = [e.start_s for e in self.events]
         # The longest event loaded bounds how far back an overlapping one can start.

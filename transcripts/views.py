@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -65,7 +66,12 @@ def transcript_detail(request, pk: int):
         visible = selectors.visible_events(request.user, workspace).filter(pk=transcript.event_id)
         visible_ids |= set(visible.values_list("pk", flat=True))
     candidates = [
-        {**c, "explanation": explain(c.get("detail", {})), "visible": c["event_id"] in visible_ids}
+        {
+            **c,
+            "starts": parse_datetime(c.get("starts_at") or ""),
+            "explanation": explain(c.get("detail", {})),
+            "visible": c["event_id"] in visible_ids,
+        }
         for c in transcript.match_candidates or []
     ]
     attendee_emails = set()

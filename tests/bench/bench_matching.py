@@ -100,7 +100,7 @@ def _naive_match(workspace, transcript) -> tuple[str, int | None]:
     )
     lo, hi = transcript.started_at - TOLERANCE, transcript.ended_at + TOLERANCE
     infos = {
-        r[0]: EventInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], emails={r[6]})
+        r[0]: EventInfo(r[0], r[1], r[2].timestamp(), r[3].timestamp(), r[4], r[5], r[6], emails={r[6]})
         for r in rows
         if r[7] == "active" and r[8] is None and r[2] < hi and r[3] > lo
     }
