@@ -41,8 +41,14 @@ def transcript_list(request):
         "query": request.GET.get("q", "").strip(),
     }
     page = Paginator(selectors.transcripts_in(workspace, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    event_ids = [t.event_id for t in page if t.event_id]
+    visible = set(
+        selectors.visible_events(request.user, workspace).filter(pk__in=event_ids).values_list("pk", flat=True)
+    )
     for transcript in page:
         transcript.explanation = explain(transcript.match_detail)
+        # Transcripts are the workspace's; the meeting's subject is only for those who may see it.
+        transcript.event_visible = transcript.event_id in visible
     return render(
         request,
         "transcripts/transcript_list.html",
@@ -75,7 +81,7 @@ def transcript_detail(request, pk: int):
         for c in transcript.match_candidates or []
     ]
     attendee_emails = set()
-    if transcript.event_id:
+    if transcript.event_id in visible_ids:
         attendee_emails = {e.lower() for e in transcript.event.attendees.values_list("email", flat=True) if e}
         attendee_emails.add((transcript.event.organizer_email or "").lower())
     participants = [{**p, "attended": (p.get("email") or "") in attendee_emails} for p in transcript.participants]

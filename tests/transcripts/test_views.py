@@ -270,3 +270,9 @@ def test_admin_of_another_workspace_cannot_touch_our_source(outsider_client, wor
 def test_transcript_count_unchanged_by_page_views(user_client, matched):
     user_client.get(reverse("transcript_detail", args=[matched.pk]))
     assert Transcript.objects.count() == 1
+
+
+def test_list_hides_the_subject_of_a_meeting_the_member_may_not_see(member_client, matched):
+    page = member_client.get(reverse("transcript_list")).content.decode()
+    assert "Discovery call" in page
+    assert "Northwind discovery" not in page
