@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from calendar_sync.models import CalendarEvent
-from deals.models import Deal
+from calendar_sync.selectors.events import events_visible_to
 from ruby_site.models import Workspace
 from transcripts.matching import TOLERANCE
 from transcripts.models import Transcript, TranscriptSource
 
 
 def visible_events(user, workspace: Workspace) -> QuerySet[CalendarEvent]:
-    """Active, not removed events of the workspace that ``user`` may see.
-
-    By default the event's owner and the team of the deal it is assigned to (the deal's owner
-    counts as team); everyone in the workspace when the workspace says so.
-
-    Kept here so insights do not wait for calendar_sync.selectors.events.events_visible_to;
-    the two should become one when both are merged.
-    """
-    events = CalendarEvent.objects.filter(
-        workspace=workspace, state=CalendarEvent.State.ACTIVE, removed_at__isnull=True
-    )
-    if workspace.event_visibility == Workspace.Visibility.WORKSPACE:
-        return events
-    team_deals = Deal.objects.filter(workspace=workspace).filter(Q(team=user) | Q(owner=user)).values("pk")
-    return events.filter(Q(owner=user) | Q(deal__in=team_deals))
+    """Active (not discarded, not removed) meetings of `workspace` that `user` may see — the calendar's
+    visibility rule (product doc §14.3), so insights and transcripts never show more than the calendar."""
+    return events_visible_to(user).filter(workspace=workspace, state=CalendarEvent.State.ACTIVE)
 
 
 def transcripts_in(

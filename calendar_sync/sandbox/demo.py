@@ -29,4 +29,6 @@ def connect_in_sandbox(*, user, workspace) -> CalendarConnection:
         nonce=query["nonce"][0],
         code_challenge=query["code_challenge"][0],
     )
-    return connection_complete(user=user, workspace=workspace, flow=flow, auth_response={"code": code, "state": flow["state"]})
+    return connection_complete(
+        user=user, workspace=workspace, flow=flow, auth_response={"code": code, "state": flow["state"]}
+    )
