@@ -195,8 +195,9 @@ CALENDAR_VIEW_SELECT = (
 )
 # Graph's default page is 10 events; ask for its maximum so a week is one or a few requests.
 CALENDAR_PAGE_SIZE = 1000
-# A runaway nextLink chain (a Graph bug or a hostile proxy) must end: 200 pages of 1,000 is far past a week.
-MAX_CALENDAR_PAGES = 200
+# A runaway nextLink chain (a Graph bug or a hostile proxy) must end. No real week comes near these.
+MAX_CALENDAR_EVENTS = 50_000
+MAX_CALENDAR_PAGES = 5_000
 
 
 @dataclass
@@ -236,7 +237,7 @@ def iter_calendar_view(
     }
     seen: set[str] = set()
     refreshed = False
-    pages = 0
+    pages = events = 0
     while True:
         spent = 0
         while True:
@@ -260,6 +261,7 @@ def iter_calendar_view(
         if not isinstance(value, list):
             raise GraphError("Microsoft Graph sent a calendar page without a list of events.", requests_made=spent)
         pages += 1
+        events += len(value)
         yield CalendarViewPage(events=value, requests_made=spent)
         next_link = response.data.get("@odata.nextLink")
         if not next_link:
@@ -268,8 +270,8 @@ def iter_calendar_view(
             raise GraphError("Microsoft Graph sent a next-page link to an unexpected address; the sync stopped.")
         if next_link in seen:
             raise GraphError("Microsoft Graph repeated a next-page link; the sync stopped to avoid a loop.")
-        if pages >= MAX_CALENDAR_PAGES:
-            raise GraphError(f"Microsoft Graph sent more than {MAX_CALENDAR_PAGES} pages; the sync stopped.")
+        if pages >= MAX_CALENDAR_PAGES or events >= MAX_CALENDAR_EVENTS:
+            raise GraphError("Microsoft Graph sent far more events than a week can hold; the sync stopped.")
         seen.add(next_link)
         # The nextLink already carries every query parameter (and Graph's own paging token).
         url, params = next_link, None

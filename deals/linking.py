@@ -90,8 +90,17 @@ def link_events(*, workspace, event_ids) -> LinkSummary:
             event.account_id = new_account_id
             changed_events.append(event)
 
-    if changed_attendees:
-        EventAttendee.objects.bulk_update(changed_attendees, ["contact"], batch_size=500)
-    if changed_events:
-        CalendarEvent.objects.bulk_update(changed_events, ["account"], batch_size=500)
+    _set_by_value(EventAttendee, "contact_id", {a.pk: a.contact_id for a in changed_attendees})
+    _set_by_value(CalendarEvent, "account_id", {e.pk: e.account_id for e in changed_events})
     return summary
+
+
+def _set_by_value(model, field: str, values: dict[int, int | None]) -> None:
+    """One UPDATE … WHERE id IN (…) per distinct new value. A sync links thousands of rows to a handful
+    of accounts and contacts, so this is a few cheap queries whatever the number of events, where
+    bulk_update needs one CASE-per-row statement per 500 rows."""
+    by_value: dict[int | None, list[int]] = {}
+    for pk, value in values.items():
+        by_value.setdefault(value, []).append(pk)
+    for value, pks in by_value.items():
+        model.objects.filter(pk__in=pks).update(**{field: value})

@@ -151,3 +151,13 @@ def test_403_is_not_retried(rsps, slept):
         pages(refresh_token=lambda: refreshed.append(1) or "token-2")
 
     assert refreshed == []
+
+
+def test_an_endless_chain_of_pages_is_cut_off(rsps, slept, monkeypatch):
+    monkeypatch.setattr(graph, "MAX_CALENDAR_PAGES", 3)
+    fake = FakeCalendar(rsps, [graph_event() for _ in range(10)])
+
+    with pytest.raises(graph.GraphError, match="far more events"):
+        pages(page_size=2)
+
+    assert len(fake.calls) == 3

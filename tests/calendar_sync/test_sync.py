@@ -442,7 +442,8 @@ def test_request_carries_the_utc_window_select_and_prefer_headers(connection, fa
 def test_sql_query_count_of_a_sync_does_not_grow_with_the_number_of_events(
     connection, fake_graph, django_assert_max_num_queries, count
 ):
-    AccountFactory(workspace=connection.workspace, domain="northwind.example")
+    northwind = AccountFactory(workspace=connection.workspace, domain="northwind.example")
+    ContactFactory(workspace=connection.workspace, email="dana@northwind.example", account=northwind)
     start = timezone.now() + timedelta(hours=2)
     fake_graph.events = [
         graph_event(
@@ -458,6 +459,7 @@ def test_sql_query_count_of_a_sync_does_not_grow_with_the_number_of_events(
         run = run_sync(connection)
 
     assert run.created == count - 1 and run.updated == 1
+    assert CalendarEvent.objects.filter(account=northwind).count() == count
 
 
 def test_resync_query_count_does_not_grow_with_the_number_of_events(
