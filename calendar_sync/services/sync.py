@@ -245,8 +245,10 @@ def _in_param_chunk() -> int:
     return max(100, (limit or 50_000) - 100)
 
 
-def _store(run: SyncRun, connection: CalendarConnection, plan: _Plan, internal: frozenset[str]) -> list[int]:
-    """Write the plan; returns the ids of new and changed events (to link and re-match)."""
+def _store(
+    run: SyncRun, connection: CalendarConnection, plan: _Plan, internal: frozenset[str]
+) -> tuple[list[int], list[int]]:
+    """Write the plan; returns the ids of (new and changed events, every event in the window)."""
     now = timezone.now()
     window = Q(starts_at__lt=run.window_end, ends_at__gt=run.window_start, removed_at__isnull=True)
     fetched_ids = list(plan.kept)
@@ -262,10 +264,12 @@ def _store(run: SyncRun, connection: CalendarConnection, plan: _Plan, internal: 
     }
 
     to_write: list[CalendarEvent] = []
+    unchanged_ids: list[int] = []
     for pid, event in plan.kept.items():
         row = existing.get(pid)
         if row and row["content_hash"] == plan.hashes[pid] and row["removed_at"] is None:
             run.unchanged += 1
+            unchanged_ids.append(row["id"])
             continue
         if row:
             run.updated += 1
@@ -341,7 +345,7 @@ def _store(run: SyncRun, connection: CalendarConnection, plan: _Plan, internal: 
             EventActivity.objects.bulk_create(
                 [EventActivity(event_id=pk, action=EventActivity.Action.REMOVED, created_at=now) for pk in gone_ids]
             )
-    return changed_ids
+    return changed_ids, changed_ids + unchanged_ids
 
 
 def sync_connection(
@@ -371,7 +375,7 @@ def sync_connection(
         plan = _fetch(run, connection, internal)
         run.skipped = sum(plan.skip_reasons.values())
         run.skip_reasons = dict(sorted(plan.skip_reasons.items()))
-        changed_ids = _store(run, connection, plan, internal)
+        changed_ids, window_ids = _store(run, connection, plan, internal)
     except auth.ReconnectRequired as exc:
         # auth already set the connection to not_connected with the reason the user sees.
         reason = str(exc) or "Microsoft no longer accepts Ruby's access; reconnect Outlook Calendar."
@@ -388,8 +392,11 @@ def sync_connection(
         _finish(run, status=SyncRun.Status.FAILED, error="The sync failed unexpectedly; Ruby support was notified.")
         raise
 
+    # Every event of the week is re-linked, not only changed ones: an account or contact added since the
+    # last sync links here. link_events reads in bulk and writes only what changed.
+    if window_ids:
+        link_events(workspace=connection.workspace, event_ids=window_ids)
     if changed_ids:
-        link_events(workspace=connection.workspace, event_ids=changed_ids)
         transcripts_rematch_for_events(workspace=connection.workspace, event_ids=changed_ids)
     log.info(
         "sync run=%s connection=%s pages=%s fetched=%s created=%s updated=%s unchanged=%s removed=%s skipped=%s",

@@ -1,4 +1,6 @@
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from calendar_sync.selectors.sync import sync_status_for
 
@@ -22,3 +24,13 @@ def sync_status(context, connection):
         "notice_ok": context.get("sync_ok", True),
         **sync_status_for(connection),
     }
+
+
+@register.filter
+def ago(value) -> str:
+    """ "just now" under a minute ("0 minutes ago" reads like a bug), else Django's timesince + " ago"."""
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value)} ago"

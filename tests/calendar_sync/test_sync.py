@@ -510,3 +510,13 @@ def test_schedule_fanout_skips_manual_only_workspaces_and_disconnected_connectio
     ConnectionFactory(user=outsider, status=CalendarConnection.Status.NOT_CONNECTED)
 
     assert sync_service.connections_due() == []
+
+
+def test_an_account_added_after_the_first_sync_links_at_the_next_sync(connection, fake_graph):
+    fake_graph.events = [graph_event(attendees=[person("kim@contoso.example")])]
+    run_sync(connection)
+    contoso = AccountFactory(workspace=connection.workspace, domain="contoso.example")
+
+    run = run_sync(connection)
+
+    assert run.unchanged == 1 and CalendarEvent.objects.get().account == contoso

@@ -154,3 +154,11 @@ def test_status_include_renders_with_only_the_connection_in_context(user):
     assert "Not synced yet." in html and "Sync now" in html
     assert "Sync private appointments" in html and "Sync only online meetings" in html
     assert 'name="sync_private" checked' in html and 'name="sync_only_online" checked' not in html
+
+
+def test_a_sync_that_just_finished_reads_just_now(user_client, connection):
+    SyncRunFactory(connection=connection, created=1, finished_at=timezone.now())
+
+    html = user_client.get(reverse("sync_status", args=[connection.pk])).content.decode()
+
+    assert "Last synced" in html and "just now" in html and "0 minutes" not in html
