@@ -333,11 +333,6 @@ def _store(
                     for a in plan.kept[obj.provider_event_id].attendees
                 ]
             )
-            new_ids = [obj.pk for obj in to_write if obj.provider_event_id not in existing]
-            if new_ids:
-                EventActivity.objects.bulk_create(
-                    [EventActivity(event_id=pk, action=EventActivity.Action.SYNCED, created_at=now) for pk in new_ids]
-                )
         if gone_ids:
             # Deleted in Outlook, moved out of the week, or now filtered: hidden, not deleted. State
             # (discarded or not) is left alone; events already in the past never reach this list.
