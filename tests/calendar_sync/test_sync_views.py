@@ -162,3 +162,21 @@ def test_a_sync_that_just_finished_reads_just_now(user_client, connection):
     html = user_client.get(reverse("sync_status", args=[connection.pk])).content.decode()
 
     assert "Last synced" in html and "just now" in html and "0 minutes" not in html
+
+
+def test_the_options_form_works_without_javascript_under_csrf_checks(user, connection):
+    import re
+
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    html = client.get(reverse("sync_status", args=[connection.pk])).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    response = client.post(
+        reverse("sync_options", args=[connection.pk]), {"csrfmiddlewaretoken": token, "sync_only_online": "on"}
+    )
+
+    connection.refresh_from_db()
+    assert response.status_code == 302 and connection.sync_only_online
