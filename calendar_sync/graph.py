@@ -167,6 +167,16 @@ def get_json(
 
 # --- identity (connect) -------------------------------------------------------------------
 
+ME_FIELDS = "id,displayName,mail,userPrincipalName"
+
+
+def get_me(access_token: str, *, session: requests.Session | None = None) -> dict:
+    """The signed-in Microsoft user: id, displayName, mail (often empty on personal accounts) and
+    userPrincipalName. Raises GraphAuthError / GraphTransientError / GraphError."""
+    params = {"$select": ME_FIELDS}
+    data = get_json(graph_url("/v1.0/me"), access_token=access_token, params=params, session=session).data
+    return {key: data.get(key) or "" for key in ("id", "displayName", "mail", "userPrincipalName")}
+
 
 # --- calendarView (sync) ------------------------------------------------------------------
 
@@ -278,3 +288,45 @@ def iter_calendar_view(
 
 
 # --- subscriptions (disconnect / push) ----------------------------------------------------
+
+
+def delete_subscription(*, access_token: str, subscription_id: str, session: requests.Session | None = None) -> None:
+    """DELETE a change-notification subscription. 404 counts as done: Graph already expired or removed
+    it, which is the state we want. Raises GraphAuthError / GraphTransientError / GraphError."""
+    session = session or http_session()
+    url = graph_url(f"/v1.0/subscriptions/{requests.utils.quote(subscription_id, safe='')}")
+    headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    # Called from a user's request (Disconnect) and support actions: two attempts, short waits.
+    attempts = 2
+    for attempt in range(1, attempts + 1):
+        try:
+            response = session.delete(url, headers=headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT)
+        except requests.RequestException as exc:
+            if attempt == attempts:
+                raise GraphTransientError("Microsoft Graph could not be reached to remove the subscription.") from exc
+            sleep(min(_retry_after_seconds(requests.Response(), attempt), 5))
+            continue
+        if response.status_code in (200, 202, 204, 404):
+            return
+        code, message = _error_from(response)
+        if response.status_code in RETRY_STATUSES or response.status_code >= 500:
+            if attempt == attempts:
+                raise GraphTransientError(
+                    f"Microsoft Graph is busy or unavailable (HTTP {response.status_code}); the subscription "
+                    "was not removed and will expire on its own.",
+                    status=response.status_code,
+                    code=code,
+                )
+            sleep(min(_retry_after_seconds(response, attempt), 5))
+            continue
+        if response.status_code in (401, 403):
+            raise GraphAuthError(
+                f"Microsoft Graph refused the access token (HTTP {response.status_code} {code}).",
+                status=response.status_code,
+                code=code,
+            )
+        raise GraphError(
+            f"Microsoft Graph answered HTTP {response.status_code} {code}: {message}".strip(),
+            status=response.status_code,
+            code=code,
+        )

@@ -305,3 +305,23 @@ class DataDeletionRequest(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status != self.Status.DONE and self.due_on < timezone.localdate()
+
+
+class SandboxGrant(models.Model):
+    """The built-in Microsoft sandbox's memory of what a sandbox identity granted Ruby (DEBUG only).
+
+    Sandbox tokens are signed and carry their grant generation; "revoke access" bumps the generation,
+    so the next refresh in any process (web server or worker) fails with invalid_grant.
+    """
+
+    tenant_id = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    generation = models.PositiveIntegerField(default=1)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("tenant_id", "object_id", name="sandbox_grant_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"Sandbox grant {self.tenant_id}/{self.object_id} (generation {self.generation})"

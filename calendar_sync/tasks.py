@@ -22,3 +22,35 @@ def schedule_fanout() -> int:
 
 
 # --- privacy ---------------------------------------------------------------------------------
+
+
+def deletion_request_run_task(request_id: int, by_id: int | None = None) -> dict:
+    """Run one deletion request (Purge or Anonymise). Safe to run twice: a done request is skipped."""
+    from calendar_sync.services.privacy import deletion_request_run
+    from ruby_site.models import User
+
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    request = deletion_request_run(deletion_request_id=request_id, by=by)
+    return {"request": request.pk, "status": request.status}
+
+
+def retention_task() -> dict:
+    """Daily close-out of stale sync state and tokens; see services.privacy.retention_close_out."""
+    from calendar_sync.services.privacy import retention_close_out
+
+    return retention_close_out()
+
+
+def privacy_schedules() -> list[dict]:
+    """Schedule specs for `setup_schedules`: create or update each by its unique `name`, e.g.
+    Schedule.objects.update_or_create(name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"})."""
+    from django_q.models import Schedule
+
+    return [
+        {
+            "name": "calendar_sync.retention",
+            "func": "calendar_sync.tasks.retention_task",
+            "schedule_type": Schedule.DAILY,
+            "repeats": -1,
+        }
+    ]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from calendar_sync.views import connection
+
+urlpatterns = [
+    path("settings/integrations/outlook/connect/", connection.outlook_connect, name="outlook_connect"),
+    path("settings/integrations/outlook/callback/", connection.outlook_callback, name="outlook_callback"),
+    path("settings/integrations/outlook/result/", connection.outlook_connect_result, name="outlook_connect_result"),
+]

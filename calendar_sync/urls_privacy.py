@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from calendar_sync.views import privacy
+
+urlpatterns = [
+    path(
+        "settings/integrations/outlook/disconnect/",
+        privacy.connection_disconnect_view,
+        name="connection_disconnect",
+    ),
+]

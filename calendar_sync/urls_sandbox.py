@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from calendar_sync.sandbox import views
+
+# Always routed; every view answers 404 unless MICROSOFT_SANDBOX is on (DEBUG only).
+urlpatterns = [
+    path("sandbox/microsoft/authorize", views.sandbox_authorize, name="sandbox_authorize"),
+    path("sandbox/microsoft/consent", views.sandbox_consent, name="sandbox_consent"),
+    path("sandbox/microsoft/revoke", views.sandbox_revoke, name="sandbox_revoke"),
+]

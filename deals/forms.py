@@ -31,6 +31,7 @@ class AccountForm(WorkspaceScopedForm):
     class Meta:
         model = Account
         fields = ["name", "domain"]
+        error_messages = {"name": {"required": "The account name cannot be empty."}}
 
     def clean_name(self):
         return self._required_text("name", "The account name")
@@ -51,6 +52,10 @@ class ContactForm(WorkspaceScopedForm):
     class Meta:
         model = Contact
         fields = ["name", "email", "title", "account"]
+        error_messages = {
+            "name": {"required": "The contact's name cannot be empty."},
+            "email": {"required": "The contact's email cannot be empty."},
+        }
 
     def clean_name(self):
         return self._required_text("name", "The contact's name")
@@ -68,6 +73,7 @@ class DealForm(WorkspaceScopedForm):
         fields = ["name", "account", "stage", "amount", "close_date", "owner", "team"]
         widgets = {"close_date": forms.DateInput(attrs={"type": "date"}), "team": forms.CheckboxSelectMultiple}
         help_texts = {"team": "Team members see this deal's meetings (with the default visibility)."}
+        error_messages = {"name": {"required": "The deal name cannot be empty."}}
 
     def clean_name(self):
         return self._required_text("name", "The deal name")

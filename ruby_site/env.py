@@ -66,8 +66,8 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         path = unquote(parts.path)
-        if path.startswith("/") and not path.startswith("//") and parts.netloc == "":
-            path = path[1:]  # sqlite:///db.sqlite3 is relative, sqlite:////abs is absolute
+        if path.startswith("/"):
+            path = path[1:]  # sqlite:///db.sqlite3 is relative, sqlite:////abs/path is absolute
         if not path:
             raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no SQLite file; use sqlite:///db.sqlite3.")
         name = Path(path) if Path(path).is_absolute() else base_dir / path

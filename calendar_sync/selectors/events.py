@@ -1,1 +1,212 @@
-"""calendar_sync selectors: events."""
+"""calendar_sync selectors: events — who may see which meeting, and the calendar page's reads.
+
+Visibility (product doc §14.3): by default a meeting is visible to its owner and to the team of the deal it is
+assigned to; with the workspace setting "workspace", to every member. Always inside the user's workspace, and
+never meetings Outlook no longer has (removed_at set) unless asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from calendar_sync.models import CalendarEvent, EventActivity, EventAttendee, SyncRun
+from deals.models import Deal
+from ruby_site.models import Membership, Workspace
+from ruby_site.selectors import membership_for
+
+UPCOMING_DAYS = 7
+VIEWS = ("upcoming", "past", "discarded")
+
+
+def events_visible_to(
+    user, *, include_removed: bool = False, membership: Membership | None = None
+) -> QuerySet[CalendarEvent]:
+    """Every meeting `user` may see, in their workspace (none for a user outside any workspace)."""
+    membership = membership or membership_for(user)
+    if membership is None:
+        return CalendarEvent.objects.none()
+    workspace = membership.workspace
+    qs = CalendarEvent.objects.filter(workspace=workspace)
+    if not include_removed:
+        qs = qs.filter(removed_at__isnull=True)
+    if workspace.event_visibility != Workspace.Visibility.WORKSPACE:
+        # A subquery, not a join on deal__team: a join would repeat the owner's rows once per team member.
+        team_deals = Deal.objects.filter(workspace=workspace, team=user).values("pk")
+        qs = qs.filter(Q(owner=user) | Q(deal__in=team_deals))
+    return qs
+
+
+def can_manage_event(user, event: CalendarEvent, *, membership: Membership | None = None) -> bool:
+    """Discard and restore: the owner or a workspace admin (who must also be able to see the meeting)."""
+    membership = membership or membership_for(user)
+    return event.owner_id == user.pk or bool(membership and membership.is_admin)
+
+
+def event_rows(qs: QuerySet[CalendarEvent]) -> QuerySet[CalendarEvent]:
+    """What one calendar row shows, in a fixed number of queries whatever the number of meetings."""
+    return qs.select_related("account", "deal", "deal__account", "owner").prefetch_related(
+        Prefetch("attendees", queryset=EventAttendee.objects.select_related("contact")),
+        Prefetch("transcripts", queryset=_transcripts_qs()),
+        Prefetch(
+            "account__deals",
+            queryset=Deal.objects.filter(stage__in=Deal.OPEN_STAGES).order_by("name", "id"),
+            to_attr="open_deals",
+        ),
+    )
+
+
+def _transcripts_qs():
+    from transcripts.models import Transcript  # transcripts depends on calendar_sync, not the other way round
+
+    return Transcript.objects.only("id", "title", "source", "event_id", "started_at", "match_score", "match_how")
+
+
+def event_get_visible(user, pk: int, *, include_removed: bool = False) -> CalendarEvent:
+    """The meeting with its row data, or 404 — whether it does not exist or the user may not see it."""
+    event = event_rows(events_visible_to(user, include_removed=include_removed)).filter(pk=pk).first()
+    if event is None:
+        raise Http404("No such meeting.")
+    return event
+
+
+def event_get_manageable(user, pk: int) -> CalendarEvent:
+    """For discard/restore: visible and the user is the owner or an admin; 404 otherwise (never 403)."""
+    event = event_get_visible(user, pk)
+    if not can_manage_event(user, event):
+        raise Http404("No such meeting.")
+    return event
+
+
+def event_detail_context(event: CalendarEvent) -> dict:
+    activities = EventActivity.objects.filter(event=event).select_related("actor")
+    run_ids = [pk for pk in (event.first_sync_run_id, event.last_sync_run_id) if pk]
+    sync_runs = {run.pk: run for run in SyncRun.objects.filter(pk__in=run_ids)} if run_ids else {}
+    return {
+        "activities": activities,
+        "first_sync_run": sync_runs.get(event.first_sync_run_id),
+        "last_sync_run": sync_runs.get(event.last_sync_run_id),
+    }
+
+
+def assignable_deals(workspace: Workspace) -> QuerySet[Deal]:
+    return Deal.objects.filter(workspace=workspace, stage__in=Deal.OPEN_STAGES).select_related("account")
+
+
+def user_zone(user) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local_day_start(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    # Midnight in the zone, so a day across a DST switch is 23 or 25 hours long, as the user lives it.
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+@dataclass
+class CalendarFilters:
+    view: str = "upcoming"
+    q: str = ""
+    account: int | None = None
+    deal: int | None = None
+
+    @classmethod
+    def from_query(cls, params) -> CalendarFilters:
+        view = params.get("view", "upcoming")
+        return cls(
+            view=view if view in VIEWS else "upcoming",
+            q=params.get("q", "").strip()[:200],
+            account=_int_or_none(params.get("account")),
+            deal=_int_or_none(params.get("deal")),
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.account or self.deal)
+
+
+def _int_or_none(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def calendar_events(
+    user, filters: CalendarFilters, *, membership: Membership | None = None, now: datetime | None = None
+) -> QuerySet[CalendarEvent]:
+    """The meetings of the calendar page for these filters, in display order."""
+    now = now or timezone.now()
+    zone = user_zone(user)
+    today = now.astimezone(zone).date()
+    today_start = local_day_start(today, zone)
+    qs = events_visible_to(user, membership=membership)
+    if filters.view == "discarded":
+        qs = qs.filter(state=CalendarEvent.State.DISCARDED).order_by("-starts_at", "-id")
+    elif filters.view == "past":
+        qs = qs.filter(state=CalendarEvent.State.ACTIVE, starts_at__lt=today_start).order_by("-starts_at", "-id")
+    else:
+        # All of today (meetings already over today stay in view) through the end of the seventh day ahead.
+        window_end = local_day_start(today + timedelta(days=UPCOMING_DAYS + 1), zone)
+        qs = qs.filter(state=CalendarEvent.State.ACTIVE, ends_at__gte=today_start, starts_at__lt=window_end)
+        qs = qs.order_by("starts_at", "id")
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
+    if filters.deal:
+        qs = qs.filter(deal_id=filters.deal)
+    if filters.q:
+        attendee_match = EventAttendee.objects.filter(event=OuterRef("pk")).filter(
+            Q(name__icontains=filters.q) | Q(email__icontains=filters.q)
+        )
+        qs = qs.filter(Q(subject__icontains=filters.q) | Exists(attendee_match))
+    return event_rows(qs)
+
+
+@dataclass
+class Day:
+    day: date
+    zone_label: str
+    continued: bool = False
+    events: list = field(default_factory=list)
+
+
+def display_day(event: CalendarEvent, zone: zoneinfo.ZoneInfo) -> date:
+    if event.is_all_day:
+        # An all-day meeting is a date, not an instant: shifting it into the zone would move it a day.
+        return event.starts_at.astimezone(zoneinfo.ZoneInfo("UTC")).date()
+    return event.starts_at.astimezone(zone).date()
+
+
+def group_by_day(events, zone: zoneinfo.ZoneInfo, *, previous_day: date | None = None) -> list[Day]:
+    """Group one page of meetings by the user's local day; all-day meetings keep their calendar date."""
+    days: list[Day] = []
+    for event in events:
+        day = display_day(event, zone)
+        if not days or days[-1].day != day:
+            noon = datetime.combine(day, time(12), tzinfo=zone)
+            days.append(Day(day=day, zone_label=noon.tzname() or "", continued=not days and day == previous_day))
+        days[-1].events.append(event)
+    return days
+
+
+def calendar_filter_choices(workspace: Workspace) -> dict:
+    from deals.models import Account
+
+    return {
+        "accounts": Account.objects.filter(workspace=workspace).only("id", "name").order_by("name"),
+        "deals": Deal.objects.filter(workspace=workspace).only("id", "name").order_by("name"),
+    }
+
+
+def deal_meetings(deal: Deal, user) -> QuerySet[CalendarEvent]:
+    """The meetings assigned to `deal` that `user` may see (the deal page's Meetings section)."""
+    return (
+        events_visible_to(user)
+        .filter(deal=deal, state=CalendarEvent.State.ACTIVE)
+        .select_related("owner")
+        .order_by("-starts_at", "-id")
+    )

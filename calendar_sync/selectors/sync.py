@@ -22,16 +22,18 @@ def own_connection_or_404(user, pk: int) -> CalendarConnection:
 
 
 def sync_status_for(connection: CalendarConnection) -> dict:
-    """What the sync status line shows: the latest run, the last good one and its event count."""
-    runs = list(SyncRun.objects.filter(connection=connection).order_by("-created_at", "-id")[:1])
-    latest = runs[0] if runs else None
-    last_ok = (
-        latest
-        if latest and latest.status == SyncRun.Status.SUCCEEDED
-        else SyncRun.objects.filter(connection=connection, status=SyncRun.Status.SUCCEEDED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    """What the sync status line shows: the latest run, the last good one and its event count.
+    One query in the usual case (the last good run is among the latest few); it sits on every
+    calendar page and Outlook card."""
+    recent = list(SyncRun.objects.filter(connection=connection).order_by("-created_at", "-id")[:10])
+    latest = recent[0] if recent else None
+    last_ok = next((run for run in recent if run.status == SyncRun.Status.SUCCEEDED), None)
+    if last_ok is None and len(recent) == 10:
+        last_ok = (
+            SyncRun.objects.filter(connection=connection, status=SyncRun.Status.SUCCEEDED)
+            .order_by("-created_at", "-id")
+            .first()
+        )
     return {
         "latest_run": latest,
         "last_success": last_ok,

@@ -1,1 +1,92 @@
-"""calendar_sync views: connection."""
+"""calendar_sync views: connecting Outlook Calendar (issue 3)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from calendar_sync import auth
+from calendar_sync.auth import AuthFlowError
+from calendar_sync.services.connection import ConnectRefused, connection_begin, connection_complete
+from ruby_site.selectors import workspace_of
+
+FLOW_SESSION_KEY = "outlook_connect_flow"
+# Long enough to sign in and approve; short enough that an abandoned flow is not reusable later.
+FLOW_MAX_AGE_SECONDS = 15 * 60
+
+
+RESULT_SESSION_KEY = "outlook_connect_result"
+
+
+def _show_result(request, *, message: str, kind: str, refused: bool = False):
+    # Shown on a page of its own after a redirect, so the callback URL (with Microsoft's code) leaves
+    # the address bar and a reload does not re-run the callback.
+    request.session[RESULT_SESSION_KEY] = {
+        "message": message,
+        "kind": kind,
+        "refused": refused,
+        "admin_consent_url": auth.admin_consent_url() if kind == AuthFlowError.ADMIN_CONSENT else "",
+    }
+    return redirect("outlook_connect_result")
+
+
+@login_required
+@require_POST
+def outlook_connect(request):
+    workspace_of(request.user)
+    if not settings.MICROSOFT_ENABLED:
+        messages.error(request, "Outlook Calendar is not configured on this server.")
+        return redirect("settings_integrations")
+    try:
+        flow = connection_begin(user=request.user, redirect_uri=request.build_absolute_uri(reverse("outlook_callback")))
+    except ConnectRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("settings_integrations")
+    except AuthFlowError as exc:
+        return _show_result(request, message=str(exc), kind=exc.kind)
+    # Bound to this user and this moment: a flow started in another login, or long ago, is refused.
+    request.session[FLOW_SESSION_KEY] = {"user_id": request.user.pk, "started": time.time(), "flow": flow}
+    return redirect(flow["browser_url"])
+
+
+def _pop_flow(request) -> dict | None:
+    stored = request.session.pop(FLOW_SESSION_KEY, None)  # popped: a replayed callback finds nothing
+    if not isinstance(stored, dict) or stored.get("user_id") != request.user.pk:
+        return None
+    if time.time() - float(stored.get("started") or 0) > FLOW_MAX_AGE_SECONDS:
+        return None
+    return stored.get("flow")
+
+
+@login_required
+@require_GET
+def outlook_callback(request):
+    workspace = workspace_of(request.user)
+    flow = _pop_flow(request)
+    try:
+        connection = connection_complete(
+            user=request.user, workspace=workspace, flow=flow, auth_response=request.GET.dict()
+        )
+    except ConnectRefused as exc:
+        return _show_result(request, message=str(exc), kind="refused", refused=True)
+    except AuthFlowError as exc:
+        return _show_result(request, message=str(exc), kind=exc.kind)
+    messages.success(request, f"Outlook Calendar is connected as {connection.email}.")
+    return redirect("settings_integrations")
+
+
+@login_required
+@require_GET
+def outlook_connect_result(request):
+    workspace_of(request.user)
+    result = request.session.pop(RESULT_SESSION_KEY, None)
+    if not isinstance(result, dict):
+        return redirect("settings_integrations")
+    template = "calendar_sync/connect_refused.html" if result.get("refused") else "calendar_sync/connect_error.html"
+    return render(request, template, result)

@@ -1,1 +1,65 @@
-"""calendar_sync views: privacy."""
+"""calendar_sync views: privacy — the user's Disconnect (product doc §10 has none; we do better)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from calendar_sync.models import CalendarConnection
+from calendar_sync.selectors.connection import connection_for
+from calendar_sync.services.privacy import connection_disconnect
+from ruby_site.selectors import workspace_of
+
+
+class DisconnectForm(forms.Form):
+    purge = forms.BooleanField(
+        required=False,
+        label="Also delete my synced calendar data",
+        help_text="Deletes the meetings Ruby synced from your calendar, their attendees and deal links, and "
+        "unlinks transcripts from them. This cannot be undone.",
+    )
+
+
+def _own_connection(request) -> CalendarConnection:
+    workspace = workspace_of(request.user)
+    connection = connection_for(request.user)
+    if connection is None or connection.workspace_id != workspace.pk:
+        raise Http404("There is no Outlook Calendar connection to disconnect.")
+    return connection
+
+
+@login_required
+def connection_disconnect_view(request):
+    connection = _own_connection(request)
+    form = DisconnectForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        purge = form.cleaned_data["purge"]
+        if connection.status == CalendarConnection.Status.NOT_CONNECTED and not purge:
+            # Nothing to disconnect: the only thing this page can still do is delete the data.
+            form.add_error("purge", "Tick the box to delete your synced calendar data.")
+            return _render(request, connection, form)
+        counts = connection_disconnect(connection=connection, by=request.user, purge=purge)
+        if purge:
+            messages.success(
+                request,
+                f"Outlook Calendar is disconnected and {counts.get('events', 0)} synced meetings were deleted.",
+            )
+        else:
+            messages.success(request, "Outlook Calendar is disconnected. Your synced meetings are kept.")
+        if connection.last_error:
+            messages.warning(request, connection.last_error)
+        return redirect("settings_integrations")
+    return _render(request, connection, form)
+
+
+def _render(request, connection: CalendarConnection, form: DisconnectForm):
+    context = {
+        "connection": connection,
+        "form": form,
+        "event_count": connection.events.count(),
+        "section": "integrations",
+    }
+    return render(request, "calendar_sync/disconnect_confirm.html", context)

@@ -11,6 +11,12 @@ from tests.factories import ConnectionFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def connection(user):
+    """The logged-in user's own connection (conftest's `connection` belongs to `owner`)."""
+    return ConnectionFactory(user=user)
+
+
 def run(*args):
     out = StringIO()
     call_command(*args, stdout=out)

@@ -10,9 +10,15 @@ from calendar_sync.models import CalendarConnection, CalendarEvent, EventAttende
 from calendar_sync.services import sync as sync_service
 from calendar_sync.services.sync import SyncAlreadyRunning, sync_connection, sync_request
 from tests.calendar_sync.graph_fakes import graph_event, person
-from tests.factories import AccountFactory, ContactFactory, EventFactory, SyncRunFactory
+from tests.factories import AccountFactory, ConnectionFactory, ContactFactory, EventFactory, SyncRunFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection(user):
+    """The logged-in user's own connection (conftest's `connection` belongs to `owner`)."""
+    return ConnectionFactory(user=user)
 
 
 def run_sync(connection, **kwargs):

@@ -10,8 +10,15 @@ from django.db import connection as db_connection
 from calendar_sync.models import CalendarEvent, SyncRun
 from calendar_sync.services.sync import sync_connection
 from tests.calendar_sync.graph_fakes import FakeCalendar, graph_event
+from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def connection(user):
+    """The logged-in user's own connection (conftest's `connection` belongs to `owner`)."""
+    return ConnectionFactory(user=user)
 
 
 def test_a_second_trigger_during_a_sync_is_refused(connection, rsps, graph_token, slept):

@@ -9,6 +9,14 @@ from tests.calendar_sync.graph_fakes import graph_event
 from tests.factories import ConnectionFactory, SyncRunFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection(user):
+    """The logged-in user's own connection (conftest's `connection` belongs to `owner`)."""
+    return ConnectionFactory(user=user)
+
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -180,3 +188,13 @@ def test_the_options_form_works_without_javascript_under_csrf_checks(user, conne
 
     connection.refresh_from_db()
     assert response.status_code == 302 and connection.sync_only_online
+
+
+def test_status_finds_the_last_good_run_behind_many_failures(user_client, connection):
+    SyncRunFactory(connection=connection, created=4, finished_at=timezone.now())
+    for _ in range(12):
+        SyncRunFactory(connection=connection, status=SyncRun.Status.FAILED, error="Busy.")
+
+    html = user_client.get(reverse("sync_status", args=[connection.pk])).content.decode()
+
+    assert "(4 events)" in html and "Busy." in html

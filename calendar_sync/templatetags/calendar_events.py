@@ -1,0 +1,63 @@
+"""Template helpers for meetings: join-link labels, response badges, and the deal page's Meetings section."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django import template
+
+register = template.Library()
+
+JOIN_LABELS = {"teams": "Join Teams", "zoom": "Join Zoom", "meet": "Join Meet", "webex": "Join Webex"}
+PROVIDER_NAMES = {"teams": "Teams", "zoom": "Zoom", "meet": "Google Meet", "webex": "Webex"}
+RESPONSES = {
+    "accepted": ("Accepted", "ok"),
+    "tentativelyAccepted": ("Tentative", "warn"),
+    "declined": ("Declined", "bad"),
+    "organizer": ("Organizer", "info"),
+}
+
+
+@register.filter
+def join_label(event) -> str:
+    return JOIN_LABELS.get((event.online_provider or "").lower(), "Join meeting")
+
+
+@register.filter
+def provider_name(event) -> str:
+    return PROVIDER_NAMES.get((event.online_provider or "").lower(), "Online")
+
+
+@register.filter
+def http_url(value: str) -> str:
+    """Only http(s) links become hrefs: a calendar field must never smuggle a javascript: URL into the page."""
+    value = (value or "").strip()
+    return value if urlsplit(value).scheme.lower() in ("http", "https") else ""
+
+
+@register.filter
+def response_label(attendee) -> str:
+    return RESPONSES.get(attendee.response, ("No response", "muted"))[0]
+
+
+@register.filter
+def response_tone(attendee) -> str:
+    return RESPONSES.get(attendee.response, ("No response", "muted"))[1]
+
+
+@register.simple_tag
+def deal_meetings(deal, user):
+    from calendar_sync.selectors.events import deal_meetings as select
+
+    return list(select(deal, user))
+
+
+@register.filter
+def linked_contacts(event) -> list:
+    """The contacts the attendees are linked to, once each, from the prefetched attendees (no extra query)."""
+    seen, contacts = set(), []
+    for attendee in event.attendees.all():
+        if attendee.contact_id and attendee.contact_id not in seen:
+            seen.add(attendee.contact_id)
+            contacts.append(attendee.contact)
+    return contacts
