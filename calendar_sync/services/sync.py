@@ -318,16 +318,16 @@ def _store(
             replaced = [obj.pk for obj in to_write if obj.provider_event_id in existing]
             if replaced:
                 EventAttendee.objects.filter(event_id__in=replaced).delete()
-            EventAttendee.objects.bulk_create(
+            _insert_attendees(
                 [
-                    EventAttendee(
-                        event_id=obj.pk,
-                        email=a.email,
-                        name=a.name,
-                        response=a.response,
-                        attendee_type=a.attendee_type,
-                        is_organizer=a.is_organizer,
-                        is_internal=bool(a.domain) and a.domain in internal,
+                    (
+                        obj.pk,
+                        a.email,
+                        a.name,
+                        a.response,
+                        a.attendee_type,
+                        a.is_organizer,
+                        bool(a.domain) and a.domain in internal,
                     )
                     for obj in to_write
                     for a in plan.kept[obj.provider_event_id].attendees
@@ -341,6 +341,26 @@ def _store(
                 [EventActivity(event_id=pk, action=EventActivity.Action.REMOVED, created_at=now) for pk in gone_ids]
             )
     return changed_ids, changed_ids + unchanged_ids
+
+
+ATTENDEE_COLUMNS = ("event_id", "email", "name", "response", "attendee_type", "is_organizer", "is_internal")
+
+
+def _insert_attendees(rows: list[tuple]) -> None:
+    """Insert attendee rows (ATTENDEE_COLUMNS order) in one statement.
+
+    PostgreSQL: COPY, several times faster than an INSERT of tens of thousands of rows built through
+    the ORM (a week of a busy mailbox has ~4 attendees per meeting). Elsewhere: bulk_create."""
+    if not rows:
+        return
+    if db_connection.vendor == "postgresql":
+        table = EventAttendee._meta.db_table
+        columns = ", ".join(f'"{name}"' for name in ATTENDEE_COLUMNS)
+        with db_connection.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    EventAttendee.objects.bulk_create([EventAttendee(**dict(zip(ATTENDEE_COLUMNS, row, strict=True))) for row in rows])
 
 
 def sync_connection(
