@@ -1,15 +1,140 @@
-"""Meeting activity on deal, account and contact pages (filled in by the transcripts/insights work)."""
+"""Meeting activity on deal, account and contact pages, from calendar and transcript data.
+
+Only events the viewer may see count (product doc §14.3), through transcripts.selectors.visible_events.
+Every function runs a fixed handful of queries, however many meetings there are.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from calendar_sync.models import EventAttendee
+from deals.models import Contact
+from ruby_site.selectors import email_domain
+from transcripts.models import Transcript
+from transcripts.selectors import visible_events
+
+MAX_EVENTS = 500
+LIST_LIMIT = 5
+
+
+def _is_internal(email: str, internal_domains: set[str], is_internal_flag: bool) -> bool:
+    return is_internal_flag or email_domain(email) in internal_domains
+
+
+def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
+    now = timezone.now()
+    events = list(
+        events_qs.select_related("account")
+        .annotate(has_transcript=Exists(Transcript.objects.filter(event=OuterRef("pk"))))
+        .order_by("-starts_at", "-id")[:MAX_EVENTS]
+    )
+    events.reverse()
+    past = [e for e in events if e.starts_at <= now]
+    upcoming = [e for e in events if e.starts_at > now]
+    by_id = {e.pk: e for e in events}
+
+    internal_domains = {d.lower() for d in workspace.internal_domains or []} | {email_domain(user.email)}
+    people: dict[str, dict] = {}
+    rows = EventAttendee.objects.filter(event_id__in=list(by_id)).values_list(
+        "event_id", "email", "name", "response", "is_internal"
+    )
+    labels = dict(EventAttendee.Response.choices)
+    # Events are in time order, so the last row seen for a person is their latest response.
+    for event_id, email, name, response, is_internal in sorted(rows, key=lambda r: (by_id[r[0]].starts_at, r[0])):
+        email = (email or "").lower()
+        if not email or _is_internal(email, internal_domains, is_internal):
+            continue
+        event = by_id[event_id]
+        person = people.setdefault(
+            email,
+            {"email": email, "name": "", "met": 0, "last_met": None, "invited_next": None, "account": None},
+        )
+        person["name"] = name or person["name"]
+        person["response"] = response
+        person["response_label"] = labels.get(response, response)
+        person["account"] = event.account or person["account"]
+        if event.starts_at <= now:
+            person["met"] += 1
+            person["last_met"] = event.starts_at
+        elif person["invited_next"] is None:
+            person["invited_next"] = event.starts_at
+
+    contacts = {
+        c.email.lower(): c
+        for c in Contact.objects.filter(workspace=workspace, email__in=list(people)).only("pk", "email", "name")
+    }
+    stakeholders, not_contacts = [], []
+    for person in sorted(people.values(), key=lambda p: (p["last_met"] is None, -(p["met"]), p["email"])):
+        person["contact"] = contacts.get(person["email"])
+        stakeholders.append(person)
+        if person["contact"] is None:
+            account = new_contact_account or person["account"]
+            params = {"email": person["email"], "name": person["name"]}
+            if account is not None:
+                params["account"] = account.pk
+            person["add_url"] = f"{reverse('contact_create')}?{urlencode(params)}"
+            not_contacts.append(person)
+
+    without_transcript = [e for e in past if not e.has_transcript]
+    transcript_count = Transcript.objects.filter(workspace=workspace, event_id__in=list(by_id)).count()
+    return {
+        "has_data": bool(events),
+        "next_meeting": upcoming[0] if upcoming else None,
+        "last_meeting": past[-1] if past else None,
+        "meetings_last_30_days": sum(1 for e in past if e.starts_at >= now - timedelta(days=30)),
+        "upcoming_count": len(upcoming),
+        "meeting_count": len(events),
+        "stakeholders": stakeholders,
+        "not_contacts": not_contacts,
+        "without_transcript": list(reversed(without_transcript))[:LIST_LIMIT],
+        "without_transcript_count": len(without_transcript),
+        "transcript_count": transcript_count,
+    }
+
 
 def account_insights(*, account, user) -> dict:
-    return {}
+    events = visible_events(user, account.workspace).filter(Q(account=account) | Q(deal__account=account))
+    data = _insights(events, workspace=account.workspace, user=user, new_contact_account=account)
+    return {"scope": "account", **data}
 
 
 def deal_insights(*, deal, user) -> dict:
-    return {}
+    # A transcript assigned to the deal by hand brings its meeting into the deal's activity.
+    by_transcript = Transcript.objects.filter(deal=deal, event__isnull=False).values("event_id")
+    events = visible_events(user, deal.workspace).filter(Q(deal=deal) | Q(pk__in=by_transcript))
+    return {"scope": "deal", **_insights(events, workspace=deal.workspace, user=user, new_contact_account=deal.account)}
 
 
 def contact_meetings(*, contact, user) -> list:
-    return []
+    attended = EventAttendee.objects.filter(Q(contact=contact) | Q(email__iexact=contact.email)).values("event_id")
+    return list(visible_events(user, contact.workspace).filter(pk__in=attended).order_by("-starts_at", "-id")[:50])
+
+
+def week_by_deal(*, user, workspace) -> list[dict]:
+    """The coming week's external meetings the user may see, grouped by deal (unassigned last)."""
+    now = timezone.now()
+    external = EventAttendee.objects.filter(event=OuterRef("pk"), is_internal=False).exclude(email="")
+    # The sync flags internal attendees; the domain check also covers rows flagged before a domain was added.
+    for domain in workspace.internal_domains or []:
+        external = external.exclude(email__iendswith="@" + domain)
+    events = (
+        visible_events(user, workspace)
+        .filter(starts_at__gte=now - timedelta(hours=1), starts_at__lt=now + timedelta(days=7))
+        .filter(Exists(external))
+        .select_related("deal", "account")
+        .order_by("starts_at", "id")
+    )
+    groups: dict[int, dict] = {}
+    for event in events:
+        group = groups.setdefault(event.deal_id or 0, {"deal": event.deal, "events": []})
+        group["events"].append(event)
+    ordered = sorted((g for k, g in groups.items() if k), key=lambda g: g["events"][0].starts_at)
+    if 0 in groups:
+        ordered.append(groups[0])
+    return ordered

@@ -1,16 +1,319 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from __future__ import annotations
 
-from ruby_site.selectors import workspace_of
+import json
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from deals.models import Deal
+from ruby_site.selectors import membership_for, workspace_of
+from transcripts import adapters, selectors, services, signing
+from transcripts.forms import AssignDealForm, ChangeMatchForm
+from transcripts.matching import explain
+from transcripts.models import Transcript
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- transcripts
 
 
 @login_required
 def transcript_list(request):
-    workspace_of(request.user)
-    return render(request, "transcripts/transcript_list.html", {})
+    workspace = workspace_of(request.user)
+    filters = {
+        "source": request.GET.get("source", "") if request.GET.get("source") in adapters.SOURCES else "",
+        "status": request.GET.get("status", "") if request.GET.get("status") in Transcript.MatchStatus else "",
+        "deal": request.GET.get("deal", ""),
+        "query": request.GET.get("q", "").strip(),
+    }
+    page = Paginator(selectors.transcripts_in(workspace, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    event_ids = [t.event_id for t in page if t.event_id]
+    visible = set(
+        selectors.visible_events(request.user, workspace).filter(pk__in=event_ids).values_list("pk", flat=True)
+    )
+    for transcript in page:
+        transcript.explanation = explain(transcript.match_detail)
+        # Transcripts are the workspace's; the meeting's subject is only for those who may see it.
+        transcript.event_visible = transcript.event_id in visible
+    return render(
+        request,
+        "transcripts/transcript_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "sources": adapters.SOURCE_LABELS.items(),
+            "statuses": Transcript.MatchStatus.choices,
+            "deals": Deal.objects.filter(workspace=workspace).order_by("name"),
+        },
+    )
+
+
+@login_required
+def transcript_detail(request, pk: int):
+    workspace = workspace_of(request.user)
+    transcript = selectors.transcript_get(workspace, pk)
+    nearby = list(selectors.events_near_transcript(transcript, request.user).prefetch_related("attendees"))
+    visible_ids = {e.pk for e in nearby}
+    if transcript.event_id:
+        visible = selectors.visible_events(request.user, workspace).filter(pk=transcript.event_id)
+        visible_ids |= set(visible.values_list("pk", flat=True))
+    candidates = [
+        {
+            **c,
+            "starts": parse_datetime(c.get("starts_at") or ""),
+            "explanation": explain(c.get("detail", {})),
+            "visible": c["event_id"] in visible_ids,
+        }
+        for c in transcript.match_candidates or []
+    ]
+    attendee_emails = set()
+    if transcript.event_id in visible_ids:
+        attendee_emails = {e.lower() for e in transcript.event.attendees.values_list("email", flat=True) if e}
+        attendee_emails.add((transcript.event.organizer_email or "").lower())
+    participants = [{**p, "attended": (p.get("email") or "") in attendee_emails} for p in transcript.participants]
+    return render(
+        request,
+        "transcripts/transcript_detail.html",
+        {
+            "transcript": transcript,
+            "explanation": explain(transcript.match_detail),
+            "event_visible": transcript.event_id in visible_ids,
+            "candidates": candidates,
+            "nearby": nearby,
+            "participants": participants,
+            "deal_form": AssignDealForm(workspace=workspace, initial={"deal": transcript.deal_id}),
+        },
+    )
+
+
+def _back(transcript):
+    return redirect("transcript_detail", pk=transcript.pk)
+
+
+@login_required
+@require_POST
+def transcript_confirm(request, pk: int):
+    transcript = selectors.transcript_get(workspace_of(request.user), pk)
+    if transcript.event_id is None:
+        messages.error(request, "There is no match to confirm; choose a meeting instead.")
+        return _back(transcript)
+    services.transcript_match_confirm(transcript=transcript, user=request.user)
+    messages.success(request, "Match confirmed. Ruby will keep it as it is.")
+    return _back(transcript)
+
+
+@login_required
+@require_POST
+def transcript_change(request, pk: int):
+    transcript = selectors.transcript_get(workspace_of(request.user), pk)
+    form = ChangeMatchForm(request.POST, events=selectors.events_near_transcript(transcript, request.user))
+    if not form.is_valid():
+        messages.error(request, form.errors["event"][0])
+        return _back(transcript)
+    services.transcript_match_change(transcript=transcript, event=form.cleaned_data["event"], user=request.user)
+    messages.success(request, f"Matched to “{form.cleaned_data['event'].subject or '(no subject)'}”.")
+    return _back(transcript)
+
+
+@login_required
+@require_POST
+def transcript_clear(request, pk: int):
+    transcript = selectors.transcript_get(workspace_of(request.user), pk)
+    services.transcript_match_clear(transcript=transcript, user=request.user)
+    messages.success(request, "Match cleared. Ruby will not match this transcript again on its own.")
+    return _back(transcript)
+
+
+@login_required
+@require_POST
+def transcript_auto(request, pk: int):
+    transcript = selectors.transcript_get(workspace_of(request.user), pk)
+    transcript = services.transcript_match_reset(transcript=transcript)
+    messages.success(request, f"Matched automatically again: {transcript.get_match_status_display().lower()}.")
+    return _back(transcript)
+
+
+@login_required
+@require_POST
+def transcript_deal(request, pk: int):
+    workspace = workspace_of(request.user)
+    transcript = selectors.transcript_get(workspace, pk)
+    form = AssignDealForm(request.POST, workspace=workspace)
+    if not form.is_valid():
+        messages.error(request, form.errors["deal"][0])
+        return _back(transcript)
+    deal = form.cleaned_data["deal"]
+    services.transcript_deal_assign(transcript=transcript, deal=deal, user=request.user)
+    messages.success(request, f"Assigned to “{deal.name}”." if deal else "No longer assigned to a deal.")
+    return _back(transcript)
+
+
+# --------------------------------------------------------------------------- sources (admins)
+
+
+def _admin_workspace(request):
+    workspace = workspace_of(request.user)
+    if not membership_for(request.user).is_admin:
+        raise PermissionDenied("Only workspace admins can manage transcript sources.")
+    return workspace
+
+
+def _webhook_url(request, config) -> str:
+    path = reverse("transcript_webhook", kwargs={"source": config.source, "token": config.webhook_token})
+    base = getattr(settings, "PUBLIC_BASE_URL", "")
+    return base.rstrip("/") + path if base else request.build_absolute_uri(path)
+
+
+def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: str = ""):
+    configs = selectors.source_configs(workspace)
+    rows = []
+    for source, label in adapters.SOURCE_LABELS.items():
+        config = configs.get(source)
+        rows.append(
+            {
+                "source": source,
+                "label": label,
+                "config": config,
+                "url": _webhook_url(request, config) if config else "",
+                "has_secret": bool(config and config.secret),
+                "has_previous": bool(config and config.previous_secret),
+                "new_secret": new_secret if source == new_secret_for else "",
+            }
+        )
+    response = render(
+        request,
+        "transcripts/sources.html",
+        {
+            "section": "transcript_sources",
+            "rows": rows,
+            "signature_header": signing.SIGNATURE_HEADER,
+            "timestamp_header": signing.TIMESTAMP_HEADER,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
 def transcript_sources(request):
-    workspace_of(request.user)
-    return render(request, "transcripts/sources.html", {"section": "transcript_sources"})
+    return _sources_page(request, _admin_workspace(request))
+
+
+def _source_or_404(source: str) -> str:
+    if source not in adapters.SOURCES:
+        raise Http404("Unknown transcript source.")
+    return source
+
+
+@login_required
+@require_POST
+def transcript_source_enable(request, source: str):
+    workspace = _admin_workspace(request)
+    services.transcript_source_enable(workspace=workspace, source=_source_or_404(source))
+    label = adapters.SOURCE_LABELS[source]
+    messages.success(request, f"{label} enabled. Generate a signing secret to start receiving deliveries.")
+    return redirect("transcript_sources")
+
+
+@login_required
+@require_POST
+def transcript_source_disable(request, source: str):
+    config = selectors.source_config_get(_admin_workspace(request), _source_or_404(source))
+    services.transcript_source_disable(source_config=config)
+    messages.success(request, f"{adapters.SOURCE_LABELS[source]} disabled; its deliveries are refused.")
+    return redirect("transcript_sources")
+
+
+@login_required
+@require_POST
+def transcript_source_secret(request, source: str):
+    workspace = _admin_workspace(request)
+    config = selectors.source_config_get(workspace, _source_or_404(source))
+    rotated = bool(config.secret)
+    secret = services.transcript_source_rotate_secret(source_config=config)
+    if rotated:
+        messages.success(request, "New secret generated. The old one keeps working until you stop accepting it.")
+    # Rendered, not redirected: the secret is shown this once and never stored in the session.
+    return _sources_page(request, workspace, new_secret_for=source, new_secret=secret)
+
+
+@login_required
+@require_POST
+def transcript_source_stop_old(request, source: str):
+    config = selectors.source_config_get(_admin_workspace(request), _source_or_404(source))
+    services.transcript_source_stop_old_secret(source_config=config)
+    messages.success(request, f"{adapters.SOURCE_LABELS[source]}: the old secret is no longer accepted.")
+    return redirect("transcript_sources")
+
+
+# --------------------------------------------------------------------------- webhook
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@csrf_exempt
+def transcript_webhook(request, source: str, token: str):
+    """Authenticate, check, store, enqueue, answer 202 — the work happens in the worker.
+
+    An unknown token, a disabled source and a token of another source all answer 404, so the
+    answer does not tell which tokens exist.
+    """
+    if request.method != "POST":
+        response = _error(405, "Use POST to deliver a transcript.")
+        response["Allow"] = "POST"
+        return response
+    if source not in adapters.SOURCES:
+        return _error(400, f"Unknown transcript source “{source}”. Known: {', '.join(adapters.SOURCES)}.")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _error(400, "The Content-Length header is not a number.")
+    if declared > MAX_BODY_BYTES:
+        return _error(413, "The body is larger than 5 MB.")
+    config = selectors.source_for_webhook(source, token)
+    if config is None:
+        return _error(404, "No enabled transcript source at this address.")
+    # Read the stream ourselves (one byte past the limit): request.body would apply Django's
+    # smaller upload limit and raise, and Content-Length may lie.
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _error(413, "The body is larger than 5 MB.")
+    try:
+        signing.verify(
+            body=body,
+            signature=request.headers.get(signing.SIGNATURE_HEADER),
+            timestamp=request.headers.get(signing.TIMESTAMP_HEADER),
+            secrets_=[config.secret, config.previous_secret],
+        )
+    except signing.SignatureError as exc:
+        return _error(401, str(exc))
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "The body is not valid JSON.")
+    try:
+        records = adapters.split_records(source, document)
+        if not records:
+            return _error(400, "The body holds no transcript.")
+        for record in records:
+            adapters.normalize(source, record)
+    except adapters.AdapterError as exc:
+        return _error(400, f"The {adapters.SOURCE_LABELS[source]} transcript cannot be read: {exc}.")
+    delivery, is_new = services.transcript_delivery_receive(source_config=config, body=body)
+    return JsonResponse({"status": "accepted" if is_new else "duplicate", "delivery": delivery.pk}, status=202)

@@ -37,7 +37,8 @@ def events_visible_to(
         qs = qs.filter(removed_at__isnull=True)
     if workspace.event_visibility != Workspace.Visibility.WORKSPACE:
         # A subquery, not a join on deal__team: a join would repeat the owner's rows once per team member.
-        team_deals = Deal.objects.filter(workspace=workspace, team=user).values("pk")
+        # The deal's owner counts as part of its team.
+        team_deals = Deal.objects.filter(workspace=workspace).filter(Q(team=user) | Q(owner=user)).values("pk")
         qs = qs.filter(Q(owner=user) | Q(deal__in=team_deals))
     return qs
 

@@ -143,3 +143,13 @@ def test_other_workspace_meeting_with_same_shape_is_not_visible(client, owner, o
     foreign = EventFactory(connection__user__workspace=other_workspace, deal=DealFactory(workspace=other_workspace))
     client.force_login(owner)
     assert client.get(reverse("event_detail", args=[foreign.pk])).status_code == 404
+
+
+def test_deal_owner_sees_the_deals_meetings(client, deal_event, deal, workspace):
+    from tests.factories import UserFactory
+
+    deal_owner = UserFactory(workspace=workspace)
+    deal.owner = deal_owner
+    deal.save()
+
+    assert list(events_visible_to(deal_owner)) == [deal_event]

@@ -1,0 +1,34 @@
+"""Connect a user in the sandbox without a browser, for `demo_data`: the same code path as a person
+pressing Connect and Accept (MSAL's flow, the sandbox's consent code, the callback's checks)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+
+from calendar_sync.models import CalendarConnection
+from calendar_sync.sandbox import tokens
+from calendar_sync.sandbox.identities import identity_for
+from calendar_sync.services.connection import connection_begin, connection_complete
+
+DEMO_BASE_URL = "http://127.0.0.1:8000"
+
+
+def connect_in_sandbox(*, user, workspace) -> CalendarConnection:
+    if not settings.MICROSOFT_SANDBOX:
+        raise RuntimeError("connect_in_sandbox only works with MICROSOFT_SANDBOX=1.")
+    redirect_uri = DEMO_BASE_URL + reverse("outlook_callback")
+    flow = connection_begin(user=user, redirect_uri=redirect_uri)
+    query = parse_qs(urlsplit(flow["auth_uri"]).query)
+    code = tokens.issue_code(
+        identity_for(user.email, user.get_full_name()),
+        client_id=settings.MICROSOFT_CLIENT_ID,
+        redirect_uri=redirect_uri,
+        nonce=query["nonce"][0],
+        code_challenge=query["code_challenge"][0],
+    )
+    return connection_complete(
+        user=user, workspace=workspace, flow=flow, auth_response={"code": code, "state": flow["state"]}
+    )

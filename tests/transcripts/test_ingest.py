@@ -1,0 +1,92 @@
+"""transcript_ingest: idempotent on (workspace, source, external id); delivery processing."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.transcripts.helpers import meeting, zoom_payload
+from transcripts.adapters import SOURCES, AdapterError, split_records
+from transcripts.models import Transcript, TranscriptDelivery
+from transcripts.services import transcript_delivery_process, transcript_ingest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "transcripts"
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_each_source_fixture_is_stored(workspace, source):
+    document = json.loads((FIXTURES / f"{source}.json").read_text())
+    for record in split_records(source, document):
+        assert transcript_ingest(workspace=workspace, source=source, payload=record).created
+    assert Transcript.objects.get(workspace=workspace, source=source).participants
+
+
+def test_identical_redelivery_writes_nothing(workspace, django_assert_max_num_queries):
+    first = transcript_ingest(workspace=workspace, source="zoom", payload=zoom_payload())
+    before = Transcript.objects.values().get(pk=first.transcript.pk)
+    with django_assert_max_num_queries(3):  # savepoint + one read
+        again = transcript_ingest(workspace=workspace, source="zoom", payload=zoom_payload())
+    assert (again.created, again.changed) == (False, False)
+    assert Transcript.objects.values().get(pk=first.transcript.pk) == before
+    assert Transcript.objects.count() == 1
+
+
+def test_changed_redelivery_updates_and_rematches(workspace, user):
+    first = transcript_ingest(
+        workspace=workspace, source="zoom", payload=zoom_payload(people=[("Dana", "dana@northwind.example")])
+    )
+    assert first.transcript.match_status == "unmatched"
+    event = meeting(user)
+    again = transcript_ingest(
+        workspace=workspace,
+        source="zoom",
+        payload=zoom_payload(people=[("Dana", "dana@northwind.example")], text="More."),
+    )
+    assert (again.created, again.changed) == (False, True)
+    assert again.transcript.pk == first.transcript.pk
+    assert again.transcript.event == event
+
+
+def test_same_external_id_in_two_workspaces_are_two_transcripts(workspace, other_workspace):
+    transcript_ingest(workspace=workspace, source="zoom", payload=zoom_payload(text="A"))
+    transcript_ingest(workspace=other_workspace, source="zoom", payload=zoom_payload(text="B"))
+    assert Transcript.objects.get(workspace=workspace).text.endswith("A")
+    assert Transcript.objects.get(workspace=other_workspace).text.endswith("B")
+
+
+def test_payload_without_start_is_refused_and_nothing_stored(workspace):
+    payload = zoom_payload()
+    del payload["payload"]["object"]["start_time"]
+    with pytest.raises(AdapterError, match="start_time"):
+        transcript_ingest(workspace=workspace, source="zoom", payload=payload)
+    assert not Transcript.objects.exists()
+
+
+def test_processing_a_delivery_stores_its_transcript(workspace):
+    delivery = TranscriptDelivery.objects.create(
+        workspace=workspace, source="zoom", body=json.dumps(zoom_payload()), body_sha256="x"
+    )
+    transcript_delivery_process(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "processed"
+    assert delivery.transcript.external_id == "zm-uuid-1"
+
+
+def test_processing_twice_is_harmless(workspace):
+    delivery = TranscriptDelivery.objects.create(
+        workspace=workspace, source="zoom", body=json.dumps(zoom_payload()), body_sha256="x"
+    )
+    transcript_delivery_process(delivery_id=delivery.pk)
+    assert transcript_delivery_process(delivery_id=delivery.pk) is None
+    assert Transcript.objects.count() == 1
+
+
+def test_unreadable_delivery_is_marked_failed_with_reason(workspace):
+    delivery = TranscriptDelivery.objects.create(
+        workspace=workspace, source="zoom", body='{"payload": {}}', body_sha256="x"
+    )
+    transcript_delivery_process(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert "missing field" in delivery.error
+    assert not Transcript.objects.exists()

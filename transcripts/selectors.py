@@ -1,0 +1,69 @@
+"""Reads for transcripts, and which calendar events a user may see (product doc §14.3)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from calendar_sync.models import CalendarEvent
+from calendar_sync.selectors.events import events_visible_to
+from ruby_site.models import Workspace
+from transcripts.matching import TOLERANCE
+from transcripts.models import Transcript, TranscriptSource
+
+
+def visible_events(user, workspace: Workspace) -> QuerySet[CalendarEvent]:
+    """Active (not discarded, not removed) meetings of `workspace` that `user` may see — the calendar's
+    visibility rule (product doc §14.3), so insights and transcripts never show more than the calendar."""
+    return events_visible_to(user).filter(workspace=workspace, state=CalendarEvent.State.ACTIVE)
+
+
+def transcripts_in(
+    workspace: Workspace, *, source: str = "", status: str = "", deal: str = "", query: str = ""
+) -> QuerySet[Transcript]:
+    qs = Transcript.objects.filter(workspace=workspace).select_related("event", "deal").defer("text")
+    if source:
+        qs = qs.filter(source=source)
+    if status:
+        qs = qs.filter(match_status=status)
+    if deal == "none":
+        qs = qs.filter(deal__isnull=True)
+    elif deal.isdigit():
+        qs = qs.filter(deal_id=int(deal))
+    if query:
+        qs = qs.filter(title__icontains=query)
+    return qs.order_by("-started_at", "-id")
+
+
+def transcript_get(workspace: Workspace, pk: int) -> Transcript:
+    return get_object_or_404(
+        Transcript.objects.select_related("event", "event__owner", "deal", "matched_by"), workspace=workspace, pk=pk
+    )
+
+
+def events_near_transcript(transcript: Transcript, user) -> QuerySet[CalendarEvent]:
+    """Meetings the user may pick for a transcript by hand: visible, in its time window (with tolerance)."""
+    return (
+        visible_events(user, transcript.workspace)
+        .filter(
+            starts_at__lt=transcript.ended_at + TOLERANCE,
+            ends_at__gt=transcript.started_at - TOLERANCE,
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def source_configs(workspace: Workspace) -> dict[str, TranscriptSource]:
+    return {c.source: c for c in TranscriptSource.objects.filter(workspace=workspace)}
+
+
+def source_config_get(workspace: Workspace, source: str) -> TranscriptSource:
+    return get_object_or_404(TranscriptSource, workspace=workspace, source=source)
+
+
+def source_for_webhook(source: str, token: str) -> TranscriptSource | None:
+    return (
+        TranscriptSource.objects.select_related("workspace")
+        .filter(webhook_token=token, source=source, enabled=True)
+        .first()
+    )
