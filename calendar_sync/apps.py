@@ -19,4 +19,9 @@ class CalendarSyncConfig(AppConfig):
     verbose_name = "Calendar sync"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from calendar_sync.db import raise_sqlite_parameter_limit
+
         post_migrate.connect(_support_group, sender=self, dispatch_uid="calendar_sync_support_group")
+        connection_created.connect(raise_sqlite_parameter_limit, dispatch_uid="calendar_sync_sqlite_params")

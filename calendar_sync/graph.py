@@ -30,10 +30,12 @@ MAX_RETRY_AFTER_SECONDS = 60
 class GraphError(Exception):
     """A Graph call failed in a way retrying will not fix. The message is safe to show and log."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str = ""):
+    def __init__(self, message: str, *, status: int | None = None, code: str = "", requests_made: int = 0):
         super().__init__(message)
         self.status = status
         self.code = code
+        # HTTP requests spent before giving up, so a SyncRun counts failed attempts too.
+        self.requests_made = requests_made
 
 
 class GraphAuthError(GraphError):
@@ -112,12 +114,12 @@ def get_json(
             response = session.get(url, params=params, headers=all_headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT)
         except requests.Timeout as exc:
             if attempt == MAX_ATTEMPTS:
-                raise GraphTransientError("Microsoft Graph did not answer in time.") from exc
+                raise GraphTransientError("Microsoft Graph did not answer in time.", requests_made=attempt) from exc
             sleep(_retry_after_seconds(requests.Response(), attempt))
             continue
         except requests.RequestException as exc:
             if attempt == MAX_ATTEMPTS:
-                raise GraphTransientError("Microsoft Graph could not be reached.") from exc
+                raise GraphTransientError("Microsoft Graph could not be reached.", requests_made=attempt) from exc
             sleep(_retry_after_seconds(requests.Response(), attempt))
             continue
         if response.status_code in RETRY_STATUSES or response.status_code >= 500:
@@ -127,6 +129,7 @@ def get_json(
                     f"Microsoft Graph is busy or unavailable (HTTP {response.status_code}); try again later.",
                     status=response.status_code,
                     code=code,
+                    requests_made=attempt,
                 )
             delay = _retry_after_seconds(response, attempt)
             log.info("graph throttled status=%s attempt=%s wait=%.1fs", response.status_code, attempt, delay)
@@ -138,6 +141,7 @@ def get_json(
                 f"Microsoft Graph refused the access token (HTTP {response.status_code} {code}).",
                 status=response.status_code,
                 code=code,
+                requests_made=attempt,
             )
         if response.status_code >= 400:
             code, message = _error_from(response)
@@ -145,13 +149,18 @@ def get_json(
                 f"Microsoft Graph answered HTTP {response.status_code} {code}: {message}".strip(),
                 status=response.status_code,
                 code=code,
+                requests_made=attempt,
             )
         try:
             data = response.json()
         except ValueError as exc:
-            raise GraphError("Microsoft Graph sent a response that is not JSON.", status=response.status_code) from exc
+            raise GraphError(
+                "Microsoft Graph sent a response that is not JSON.", status=response.status_code, requests_made=attempt
+            ) from exc
         if not isinstance(data, dict):
-            raise GraphError("Microsoft Graph sent an unexpected response shape.", status=response.status_code)
+            raise GraphError(
+                "Microsoft Graph sent an unexpected response shape.", status=response.status_code, requests_made=attempt
+            )
         return GraphResponse(status=response.status_code, data=data, requests_made=attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -170,6 +179,112 @@ def get_me(access_token: str, *, session: requests.Session | None = None) -> dic
 
 
 # --- calendarView (sync) ------------------------------------------------------------------
+
+# Only what normalize.py stores: never `body` (product doc §8.3: a short preview only).
+CALENDAR_VIEW_SELECT = (
+    "id",
+    "iCalUId",
+    "seriesMasterId",
+    "type",
+    "subject",
+    "start",
+    "end",
+    "originalStartTimeZone",
+    "isAllDay",
+    "location",
+    "bodyPreview",
+    "organizer",
+    "attendees",
+    "isOnlineMeeting",
+    "onlineMeeting",
+    "onlineMeetingProvider",
+    "sensitivity",
+    "showAs",
+    "isCancelled",
+    "webLink",
+)
+# Graph's default page is 10 events; ask for its maximum so a week is one or a few requests.
+CALENDAR_PAGE_SIZE = 1000
+# A runaway nextLink chain (a Graph bug or a hostile proxy) must end. No real week comes near these.
+MAX_CALENDAR_EVENTS = 50_000
+MAX_CALENDAR_PAGES = 5_000
+
+
+@dataclass
+class CalendarViewPage:
+    events: list[dict]
+    requests_made: int  # HTTP requests for this page, including retries and a 401 refresh
+
+
+def _graph_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iter_calendar_view(
+    *,
+    access_token: str,
+    start: datetime,
+    end: datetime,
+    page_size: int = CALENDAR_PAGE_SIZE,
+    session: requests.Session | None = None,
+    refresh_token: Callable[[], str] | None = None,
+):
+    """Yield the default calendar's events in [start, end) page by page (recurring series expanded
+    into occurrences by Graph), in UTC, following every @odata.nextLink.
+
+    refresh_token: called once on the first 401 to get a fresh access token; the same page is then
+    retried once. A second 401 (or a 403) raises GraphAuthError. A nextLink that repeats an earlier
+    one, or points away from the Graph host, raises GraphError (it would loop or leak the token).
+    """
+    session = session or http_session()
+    headers = {"Prefer": f'outlook.timezone="UTC", odata.maxpagesize={page_size}'}
+    url: str = graph_url("/v1.0/me/calendarView")
+    params: dict | None = {
+        "startDateTime": _graph_time(start),
+        "endDateTime": _graph_time(end),
+        "$select": ",".join(CALENDAR_VIEW_SELECT),
+        "$top": str(page_size),
+    }
+    seen: set[str] = set()
+    refreshed = False
+    pages = events = 0
+    while True:
+        spent = 0
+        while True:
+            try:
+                response = get_json(url, access_token=access_token, params=params, headers=headers, session=session)
+            except GraphAuthError as exc:
+                spent += exc.requests_made
+                if exc.status == 401 and refresh_token is not None and not refreshed:
+                    refreshed = True
+                    log.info("graph calendarView 401; refreshing the access token once")
+                    access_token = refresh_token()
+                    continue
+                exc.requests_made = spent
+                raise
+            except GraphError as exc:
+                exc.requests_made += spent
+                raise
+            spent += response.requests_made
+            break
+        value = response.data.get("value")
+        if not isinstance(value, list):
+            raise GraphError("Microsoft Graph sent a calendar page without a list of events.", requests_made=spent)
+        pages += 1
+        events += len(value)
+        yield CalendarViewPage(events=value, requests_made=spent)
+        next_link = response.data.get("@odata.nextLink")
+        if not next_link:
+            return
+        if not isinstance(next_link, str) or not next_link.startswith(settings.MICROSOFT_GRAPH_URL + "/"):
+            raise GraphError("Microsoft Graph sent a next-page link to an unexpected address; the sync stopped.")
+        if next_link in seen:
+            raise GraphError("Microsoft Graph repeated a next-page link; the sync stopped to avoid a loop.")
+        if pages >= MAX_CALENDAR_PAGES or events >= MAX_CALENDAR_EVENTS:
+            raise GraphError("Microsoft Graph sent far more events than a week can hold; the sync stopped.")
+        seen.add(next_link)
+        # The nextLink already carries every query parameter (and Graph's own paging token).
+        url, params = next_link, None
 
 
 # --- subscriptions (disconnect / push) ----------------------------------------------------

@@ -36,62 +36,72 @@ def link_events(*, workspace, event_ids) -> LinkSummary:
     from calendar_sync.models import CalendarEvent, EventAttendee
 
     summary = LinkSummary()
-    events = list(
+    # Plain tuples, not model instances: a sync links thousands of events and their attendees at once.
+    events = dict(
         CalendarEvent.objects.filter(
             workspace=workspace, pk__in=list(event_ids), state=CalendarEvent.State.ACTIVE
-        ).only("id", "account_id")
+        ).values_list("id", "account_id")
     )
     if not events:
         return summary
     summary.events = len(events)
     attendees = list(
-        EventAttendee.objects.filter(event__in=[e.pk for e in events]).only(
+        EventAttendee.objects.filter(event__in=list(events)).values_list(
             "id", "event_id", "email", "is_internal", "contact_id"
         )
     )
-    emails = {a.email.lower() for a in attendees if a.email}
+    emails = {email.lower() for _, _, email, _, _ in attendees if email}
     contacts = {
-        c.email: c
-        for c in Contact.objects.filter(workspace=workspace, email__in=emails).only("id", "email", "account_id")
+        email: (pk, account_id)
+        for pk, email, account_id in Contact.objects.filter(workspace=workspace, email__in=emails).values_list(
+            "id", "email", "account_id"
+        )
     }
-    domains = {_domain(a.email) for a in attendees if a.email and not a.is_internal}
+    domains = {_domain(email) for _, _, email, internal, _ in attendees if email and not internal}
     domains.discard("")
-    accounts_by_domain = {
-        a.domain: a.pk for a in Account.objects.filter(workspace=workspace, domain__in=domains).only("id", "domain")
-    }
+    accounts_by_domain = dict(
+        Account.objects.filter(workspace=workspace, domain__in=domains).values_list("domain", "id")
+    )
 
-    changed_attendees = []
-    indicated: dict[int, set[int]] = {e.pk: set() for e in events}
-    for attendee in attendees:
-        contact = contacts.get(attendee.email.lower()) if attendee.email else None
-        new_contact_id = contact.pk if contact else None
-        if attendee.contact_id != new_contact_id:
+    new_contacts: dict[int, int | None] = {}
+    indicated: dict[int, set[int]] = {pk: set() for pk in events}
+    for pk, event_id, email, is_internal, contact_id in attendees:
+        contact = contacts.get(email.lower()) if email else None
+        new_contact_id = contact[0] if contact else None
+        if contact_id != new_contact_id:
             if new_contact_id:
                 summary.attendees_linked += 1
             else:
                 summary.attendees_unlinked += 1
-            attendee.contact_id = new_contact_id
-            changed_attendees.append(attendee)
-        if attendee.is_internal:
+            new_contacts[pk] = new_contact_id
+        if is_internal:
             continue
-        account_id = (contact.account_id if contact else None) or accounts_by_domain.get(_domain(attendee.email))
+        account_id = (contact[1] if contact else None) or accounts_by_domain.get(_domain(email))
         if account_id:
-            indicated[attendee.event_id].add(account_id)
+            indicated[event_id].add(account_id)
 
-    changed_events = []
-    for event in events:
-        accounts = indicated[event.pk]
+    new_accounts: dict[int, int | None] = {}
+    for pk, account_id in events.items():
+        accounts = indicated[pk]
         new_account_id = next(iter(accounts)) if len(accounts) == 1 else None
-        if event.account_id != new_account_id:
+        if account_id != new_account_id:
             if new_account_id:
                 summary.accounts_set += 1
             else:
                 summary.accounts_cleared += 1
-            event.account_id = new_account_id
-            changed_events.append(event)
+            new_accounts[pk] = new_account_id
 
-    if changed_attendees:
-        EventAttendee.objects.bulk_update(changed_attendees, ["contact"], batch_size=500)
-    if changed_events:
-        CalendarEvent.objects.bulk_update(changed_events, ["account"], batch_size=500)
+    _set_by_value(EventAttendee, "contact_id", new_contacts)
+    _set_by_value(CalendarEvent, "account_id", new_accounts)
     return summary
+
+
+def _set_by_value(model, field: str, values: dict[int, int | None]) -> None:
+    """One UPDATE … WHERE id IN (…) per distinct new value. A sync links thousands of rows to a handful
+    of accounts and contacts, so this is a few cheap queries whatever the number of events, where
+    bulk_update needs one CASE-per-row statement per 500 rows."""
+    by_value: dict[int | None, list[int]] = {}
+    for pk, value in values.items():
+        by_value.setdefault(value, []).append(pk)
+    for value, pks in by_value.items():
+        model.objects.filter(pk__in=pks).update(**{field: value})

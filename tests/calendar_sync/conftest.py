@@ -70,3 +70,46 @@ def deal_event(event, deal):
     event.deal = deal
     event.save(update_fields=["deal"])
     return event
+
+
+# --- the sync engine's Microsoft boundary (tests/calendar_sync/test_sync*.py, test_graph_calendar.py) ---
+
+
+@pytest.fixture
+def graph_token(monkeypatch):
+    """The MSAL boundary: a token, and a different one when a refresh is forced."""
+    from calendar_sync import auth
+
+    calls = []
+
+    def fake(connection, *, force_refresh=False):
+        calls.append(force_refresh)
+        return "token-2" if force_refresh else "token-1"
+
+    monkeypatch.setattr(auth, "get_access_token", fake)
+    return calls
+
+
+@pytest.fixture
+def slept(monkeypatch):
+    """Backoff costs no wall time; the delays Ruby chose are kept for assertions."""
+    from calendar_sync import graph
+
+    delays: list[float] = []
+    monkeypatch.setattr(graph, "sleep", delays.append)
+    return delays
+
+
+@pytest.fixture
+def rsps():
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def fake_graph(rsps, graph_token, slept):
+    from tests.calendar_sync.graph_fakes import FakeCalendar
+
+    return FakeCalendar(rsps)

@@ -1,0 +1,33 @@
+"""manage.py setup_schedules: create or update Ruby's django-q2 schedules (idempotent).
+
+To add a schedule, add an entry to SCHEDULES: a unique name, the dotted task function, and how often.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_q.models import Schedule
+
+SCHEDULES = [
+    {
+        "name": "calendar-sync-fanout",
+        "func": "calendar_sync.tasks.schedule_fanout",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create or update the django-q2 schedules Ruby needs (safe to run again)."
+
+    def handle(self, *args, **options):
+        for spec in SCHEDULES:
+            defaults = {key: value for key, value in spec.items() if key != "name"}
+            defaults.setdefault("repeats", -1)
+            schedule, created = Schedule.objects.update_or_create(name=spec["name"], defaults=defaults)
+            if created or schedule.next_run is None:
+                Schedule.objects.filter(pk=schedule.pk).update(next_run=timezone.now())
+            verb = "Created" if created else "Up to date"
+            self.stdout.write(f"{verb}: {schedule.name} → {schedule.func} every {spec.get('minutes', '?')} minute(s)")
