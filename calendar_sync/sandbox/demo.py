@@ -32,3 +32,27 @@ def connect_in_sandbox(*, user, workspace) -> CalendarConnection:
     return connection_complete(
         user=user, workspace=workspace, flow=flow, auth_response={"code": code, "state": flow["state"]}
     )
+
+
+def load_demo_calendar(*, user, workspace) -> dict:
+    """The demo user's sandbox week: connected, synced once, with demo transcripts matched to it.
+    Idempotent: a second call connects, syncs and ingests nothing new (the worker's schedule keeps
+    the week current afterwards)."""
+    from calendar_sync.models import SyncRun
+    from calendar_sync.services.sync import sync_connection
+    from transcripts.demo import load_demo_transcripts
+
+    connection = CalendarConnection.objects.filter(user=user, status=CalendarConnection.Status.CONNECTED).first()
+    connected = connection is None
+    if connected:
+        connection = connect_in_sandbox(user=user, workspace=workspace)
+    synced = not connection.sync_runs.filter(status=SyncRun.Status.SUCCEEDED).exists()
+    if synced:
+        sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.COMMAND)
+    transcripts = load_demo_transcripts(workspace=workspace)
+    return {
+        "connected": connected,
+        "synced": synced,
+        "transcripts": transcripts,
+        "events": connection.events.filter(removed_at__isnull=True).count(),
+    }

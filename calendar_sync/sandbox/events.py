@@ -85,6 +85,19 @@ def _spec(identity: dict, today: date) -> list[dict]:
             "preview": "Walk Kim through the enterprise tier. Alex cannot make it.",
         },
         {
+            # Straight after the pricing review, same length, Kim on both: a transcript recorded across
+            # the two fits either equally well, so the demo shows an "ambiguous" match to resolve.
+            "key": "contoso-security",
+            "subject": "Contoso security questionnaire",
+            "day": 2,
+            "at": time(15, 0),
+            "minutes": 60,
+            "tz": "Eastern Standard Time",
+            "attendees": [("kim", "accepted")],
+            "teams": True,
+            "preview": "Kim's security team sends their questionnaire; we go through it together.",
+        },
+        {
             "key": "fabrikam-intro",
             "subject": "Intro: Fabrikam x Ruby",
             "day": 3,

@@ -78,18 +78,21 @@ def test_setup_schedules_is_idempotent(db):
     run("setup_schedules")
     run("setup_schedules")
 
-    schedule = Schedule.objects.get()
-    assert schedule.func == "calendar_sync.tasks.schedule_fanout"
+    assert sorted(Schedule.objects.values_list("func", flat=True)) == [
+        "calendar_sync.tasks.retention_task",
+        "calendar_sync.tasks.schedule_fanout",
+    ]
+    schedule = Schedule.objects.get(func="calendar_sync.tasks.schedule_fanout")
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1 and schedule.repeats == -1
 
 
 def test_setup_schedules_repairs_a_changed_schedule(db):
     run("setup_schedules")
-    Schedule.objects.update(minutes=30)
+    Schedule.objects.filter(func="calendar_sync.tasks.schedule_fanout").update(minutes=30)
 
     run("setup_schedules")
 
-    assert Schedule.objects.get().minutes == 1
+    assert Schedule.objects.get(func="calendar_sync.tasks.schedule_fanout").minutes == 1
 
 
 def test_the_scheduled_task_queues_due_connections(connection, monkeypatch):

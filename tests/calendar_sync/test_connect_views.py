@@ -359,9 +359,13 @@ def test_card_lists_permissions_with_reasons_and_privacy_link(user_client):
 def test_card_shows_connected_with_last_sync_time(user_client, user):
     from django.utils import timezone
 
-    ConnectionFactory(user=user, last_synced_at=timezone.now())
+    from tests.factories import SyncRunFactory
+
+    now = timezone.now()
+    connection = ConnectionFactory(user=user, last_synced_at=now)
+    SyncRunFactory(connection=connection, started_at=now, finished_at=now, created=3)
     page = user_client.get(INTEGRATIONS).content.decode()
-    assert "Connected as sam@ruby-demo.example" in page and "Last sync" in page
+    assert "Connected as sam@ruby-demo.example" in page and "Last synced" in page and "(3 events)" in page
 
 
 def test_card_shows_disabled_by_support_with_support_email(user_client, user):

@@ -68,10 +68,13 @@ def test_newcomer_signs_up_connects_syncs_and_manages_the_week(live_server, page
 
     row = meeting_row(page, EXTERNAL)
     row.get_by_role("button", name="Discard").click()
+    expect(row.locator(".badge", has_text="Discarded")).to_be_visible()  # the row answered in place
     open_calendar(page, base)
     expect(meeting_row(page, EXTERNAL)).to_have_count(0)
     open_calendar(page, base, view="discarded")
-    meeting_row(page, EXTERNAL).get_by_role("button", name="Restore").click()
+    row = meeting_row(page, EXTERNAL)
+    row.get_by_role("button", name="Restore").click()
+    expect(row.locator(".badge", has_text="Discarded")).to_have_count(0)
     open_calendar(page, base)
     row = meeting_row(page, EXTERNAL)
     expect(row).to_be_visible()

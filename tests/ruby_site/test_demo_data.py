@@ -27,3 +27,33 @@ def test_demo_data_prints_the_login(capsys):
     out = capsys.readouterr().out
     assert "demo@ruby-demo.example" in out
     assert "password" in out
+
+
+SANDBOX = dict(
+    MICROSOFT_SANDBOX=True,
+    MICROSOFT_CLIENT_ID="ruby-sandbox-client",
+    MICROSOFT_CLIENT_SECRET="ruby-sandbox-secret",
+    MICROSOFT_ENABLED=True,
+)
+
+
+@pytest.mark.django_db
+def test_demo_data_in_the_sandbox_connects_syncs_and_matches_demo_transcripts(settings, capsys):
+    from calendar_sync.models import CalendarEvent, SyncRun
+    from transcripts.models import Transcript
+
+    for key, value in SANDBOX.items():
+        setattr(settings, key, value)
+
+    call_command("demo_data")
+
+    connection = CalendarConnection.objects.get(user__email="demo@ruby-demo.example")
+    assert connection.status == CalendarConnection.Status.CONNECTED
+    assert CalendarEvent.objects.filter(connection=connection).count() > 5
+    statuses = sorted(Transcript.objects.values_list("match_status", flat=True))
+    assert statuses.count("matched") == 2 and "ambiguous" in statuses
+    counts = (CalendarEvent.objects.count(), Transcript.objects.count(), SyncRun.objects.count())
+
+    call_command("demo_data")
+
+    assert (CalendarEvent.objects.count(), Transcript.objects.count(), SyncRun.objects.count()) == counts

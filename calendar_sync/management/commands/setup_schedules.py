@@ -23,11 +23,16 @@ class Command(BaseCommand):
     help = "Create or update the django-q2 schedules Ruby needs (safe to run again)."
 
     def handle(self, *args, **options):
-        for spec in SCHEDULES:
+        from calendar_sync.tasks import privacy_schedules
+
+        for spec in [*SCHEDULES, *privacy_schedules()]:
             defaults = {key: value for key, value in spec.items() if key != "name"}
             defaults.setdefault("repeats", -1)
             schedule, created = Schedule.objects.update_or_create(name=spec["name"], defaults=defaults)
             if created or schedule.next_run is None:
                 Schedule.objects.filter(pk=schedule.pk).update(next_run=timezone.now())
             verb = "Created" if created else "Up to date"
-            self.stdout.write(f"{verb}: {schedule.name} → {schedule.func} every {spec.get('minutes', '?')} minute(s)")
+            every = (
+                f"every {spec['minutes']} minute(s)" if spec.get("minutes") else schedule.get_schedule_type_display()
+            )
+            self.stdout.write(f"{verb}: {schedule.name} → {schedule.func} ({every.lower()})")

@@ -1,10 +1,14 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ruby_site.demo import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo workspace, users, accounts, contacts and deals (safe to run again)."
+    help = (
+        "Create the demo workspace, users, accounts, contacts and deals; with the Microsoft sandbox, also connect "
+        "the demo user's Outlook calendar, sync its week and add demo transcripts (safe to run again)."
+    )
 
     def handle(self, *args, **options):
         result = load_demo()
@@ -12,6 +16,15 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {len(result.created)} demo records.")
         else:
             self.stdout.write("Demo data already present; nothing new created.")
+        if settings.MICROSOFT_SANDBOX:
+            from calendar_sync.sandbox.demo import load_demo_calendar
+
+            calendar = load_demo_calendar(user=result.admin, workspace=result.workspace)
+            self.stdout.write(
+                f"Sandbox calendar: {'connected and ' if calendar['connected'] else ''}"
+                f"{'synced' if calendar['synced'] else 'already synced'} — {calendar['events']} meetings, "
+                f"{calendar['transcripts']} demo transcripts."
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Log in at http://127.0.0.1:8000/accounts/login/ as {result.admin.email} "
