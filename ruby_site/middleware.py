@@ -1,14 +1,26 @@
+import zoneinfo
+
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from ruby_site.selectors import membership_for
 
 
 class WorkspaceMiddleware:
-    """Puts the logged-in user's membership and workspace on the request (None when logged out)."""
+    """Puts the logged-in user's membership and workspace on the request (None when logged out), and
+    shows every date and time in the user's own time zone (stored in UTC, displayed in theirs)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.membership = SimpleLazyObject(lambda: membership_for(request.user))
-        return self.get_response(request)
+        time_zone = getattr(request.user, "time_zone", "") if request.user.is_authenticated else ""
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(time_zone)) if time_zone else timezone.deactivate()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -85,3 +85,22 @@ def test_logged_out_visitor_is_sent_to_login(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_pages_show_times_in_the_users_time_zone(user_client, user):
+    from datetime import UTC, datetime
+
+    from tests.factories import TranscriptFactory
+
+    user.time_zone = "America/Toronto"
+    user.save()
+    TranscriptFactory(
+        workspace=user.membership.workspace,
+        title="Tz check",
+        started_at=datetime(2026, 11, 24, 20, 0, tzinfo=UTC),
+        ended_at=datetime(2026, 11, 24, 20, 30, tzinfo=UTC),
+    )
+
+    body = user_client.get("/transcripts/").content.decode()
+
+    assert "15:00" in body and "20:00" not in body  # 20:00 UTC is 3 PM in Toronto (EST)
