@@ -61,3 +61,11 @@ def linked_contacts(event) -> list:
             seen.add(attendee.contact_id)
             contacts.append(attendee.contact)
     return contacts
+
+
+@register.filter
+def zone_of(user) -> str:
+    """The user's IANA zone for `{% timezone user|zone_of %}`; a bad stored value shows UTC rather than a crash."""
+    from calendar_sync.selectors.events import user_zone
+
+    return user_zone(user).key
