@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from deals.models import Deal
 from ruby_site.selectors import membership_for, workspace_of
-from transcripts import adapters, selectors, services, signing
+from transcripts import adapters, samples, selectors, services, signing
 from transcripts.forms import AssignDealForm, ChangeMatchForm
 from transcripts.matching import explain
 from transcripts.models import Transcript
@@ -180,6 +180,7 @@ def _webhook_url(request, config) -> str:
 
 def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: str = ""):
     configs = selectors.source_configs(workspace)
+    meeting = samples.sample_meeting(request.user, workspace)
     rows = []
     for source, label in adapters.SOURCE_LABELS.items():
         config = configs.get(source)
@@ -192,6 +193,7 @@ def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: s
                 "has_secret": bool(config and config.secret),
                 "has_previous": bool(config and config.previous_secret),
                 "new_secret": new_secret if source == new_secret_for else "",
+                "sample_body": samples.sample_body(source, meeting) if config and config.enabled else "",
             }
         )
     response = render(
@@ -202,6 +204,7 @@ def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: s
             "rows": rows,
             "signature_header": signing.SIGNATURE_HEADER,
             "timestamp_header": signing.TIMESTAMP_HEADER,
+            "sample_meeting": meeting,
         },
     )
     response["Cache-Control"] = "no-store"
