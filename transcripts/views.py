@@ -143,7 +143,15 @@ def transcript_clear(request, pk: int):
 def transcript_auto(request, pk: int):
     transcript = selectors.transcript_get(workspace_of(request.user), pk)
     transcript = services.transcript_match_reset(transcript=transcript)
-    messages.success(request, f"Matched automatically again: {transcript.get_match_status_display().lower()}.")
+    outcomes = {
+        Transcript.MatchStatus.MATCHED: "Ruby matched it to a meeting on its own again.",
+        Transcript.MatchStatus.AMBIGUOUS: (
+            "Ruby tried again: more than one meeting fits about equally well, so choose one below."
+        ),
+    }
+    messages.success(
+        request, outcomes.get(transcript.match_status, "Ruby tried again: no meeting fits well enough yet.")
+    )
     return _back(transcript)
 
 
