@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from calendar_sync.models import CalendarEvent
 from deals.models import Deal
 from ruby_site.selectors import membership_for, workspace_of
 from transcripts import adapters, samples, selectors, services, signing
@@ -71,9 +72,16 @@ def transcript_detail(request, pk: int):
     if transcript.event_id:
         visible = selectors.visible_events(request.user, workspace).filter(pk=transcript.event_id)
         visible_ids |= set(visible.values_list("pk", flat=True))
+    # The viewer's own discarded or removed meetings are not "visible" (not active) but are no secret to them.
+    own_ids = set(
+        CalendarEvent.objects.filter(
+            workspace=workspace, owner=request.user, pk__in=[c["event_id"] for c in transcript.match_candidates or []]
+        ).values_list("pk", flat=True)
+    )
     candidates = [
         {
             **c,
+            "own": c["event_id"] in own_ids,
             "starts": parse_datetime(c.get("starts_at") or ""),
             "explanation": explain(c.get("detail", {})),
             "visible": c["event_id"] in visible_ids,

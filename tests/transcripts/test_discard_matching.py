@@ -50,3 +50,16 @@ def test_restore_matches_the_transcript_again(workspace, user):
     event_restore(event=event, by=user)
     transcript.refresh_from_db()
     assert transcript.event == event
+
+
+def test_transcript_pages_name_the_owners_own_discarded_meeting(user_client, workspace, user):
+    from django.urls import reverse
+
+    event = meeting(user, subject="Northwind discovery")
+    transcript = ingest(workspace, people=[SAM, DANA])
+    transcript_match_change(transcript=transcript, event=event, user=user)
+    event_discard(event=event, by=user)
+    for url in (reverse("transcript_list"), reverse("transcript_detail", args=[transcript.pk])):
+        page = user_client.get(url).content.decode()
+        assert "Northwind discovery" in page and "Discarded" in page
+        assert "colleague" not in page
