@@ -69,3 +69,19 @@ def zone_of(user) -> str:
     from calendar_sync.selectors.events import user_zone
 
     return user_zone(user).key
+
+
+# Graph's showAs values, as Outlook words them.
+SHOW_AS = {
+    "free": "Free",
+    "tentative": "Tentative",
+    "busy": "Busy",
+    "oof": "Out of office",
+    "workingelsewhere": "Working elsewhere",
+    "unknown": "Unknown",
+}
+
+
+@register.filter
+def show_as_label(value: str) -> str:
+    return SHOW_AS.get((value or "").lower(), value or "—")
