@@ -62,3 +62,13 @@ def test_account_insights_list_past_meetings_in_viewer_time_zone(user_client, us
     meeting(user, start=START, account=account, subject="Northwind discovery")
     page = user_client.get(reverse("account_detail", args=[account.pk])).content.decode()
     assert "Tue 10 Mar, 11:00 AM" in page
+
+
+def test_sources_page_shows_secret_date_in_viewer_time_zone(user_client, user, workspace, time_machine):
+    from tests.factories import TranscriptSourceFactory
+
+    time_machine.move_to(START)
+    _toronto(user)
+    TranscriptSourceFactory(workspace=workspace, secret="whsec_x", secret_rotated_at=START)
+    page = user_client.get(reverse("transcript_sources")).content.decode()
+    assert "10 Mar 2026, 11:00 AM EDT" in page
