@@ -29,8 +29,10 @@ def _is_internal(email: str, internal_domains: set[str], is_internal_flag: bool)
 
 def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
     now = timezone.now()
+    # A cancelled meeting did not (or will not) happen: it is no "next meeting", no count, no missing transcript.
     events = list(
-        events_qs.select_related("account")
+        events_qs.filter(is_cancelled=False)
+        .select_related("account")
         .annotate(has_transcript=Exists(Transcript.objects.filter(event=OuterRef("pk"))))
         .order_by("-starts_at", "-id")[:MAX_EVENTS]
     )

@@ -406,6 +406,20 @@ def transcripts_rematch_for_events(*, workspace, event_ids) -> int:
     return transcripts_match(transcripts=transcripts)["newly_matched"]
 
 
+def transcripts_rematch_without_event(*, event: CalendarEvent) -> int:
+    """After a discard: the meeting leaves matching, so its automatic matches are matched again without it
+    (another meeting or none), and near-ties it took part in may now resolve. Manual matches stay: a person
+    chose them. Returns how many transcripts are newly matched."""
+    own = list(
+        Transcript.objects.filter(workspace_id=event.workspace_id, event_id=event.pk)
+        .exclude(match_how=Transcript.MatchHow.MANUAL)
+        .only(*MATCH_LOAD_FIELDS)
+    )
+    if own:
+        transcripts_match(transcripts=own)
+    return transcripts_rematch_for_events(workspace=event.workspace, event_ids=[event.pk])
+
+
 # --------------------------------------------------------------------------- manual corrections
 
 

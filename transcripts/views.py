@@ -15,9 +15,10 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from calendar_sync.models import CalendarEvent
 from deals.models import Deal
 from ruby_site.selectors import membership_for, workspace_of
-from transcripts import adapters, selectors, services, signing
+from transcripts import adapters, samples, selectors, services, signing
 from transcripts.forms import AssignDealForm, ChangeMatchForm
 from transcripts.matching import explain
 from transcripts.models import Transcript
@@ -71,9 +72,16 @@ def transcript_detail(request, pk: int):
     if transcript.event_id:
         visible = selectors.visible_events(request.user, workspace).filter(pk=transcript.event_id)
         visible_ids |= set(visible.values_list("pk", flat=True))
+    # The viewer's own discarded or removed meetings are not "visible" (not active) but are no secret to them.
+    own_ids = set(
+        CalendarEvent.objects.filter(
+            workspace=workspace, owner=request.user, pk__in=[c["event_id"] for c in transcript.match_candidates or []]
+        ).values_list("pk", flat=True)
+    )
     candidates = [
         {
             **c,
+            "own": c["event_id"] in own_ids,
             "starts": parse_datetime(c.get("starts_at") or ""),
             "explanation": explain(c.get("detail", {})),
             "visible": c["event_id"] in visible_ids,
@@ -143,7 +151,15 @@ def transcript_clear(request, pk: int):
 def transcript_auto(request, pk: int):
     transcript = selectors.transcript_get(workspace_of(request.user), pk)
     transcript = services.transcript_match_reset(transcript=transcript)
-    messages.success(request, f"Matched automatically again: {transcript.get_match_status_display().lower()}.")
+    outcomes = {
+        Transcript.MatchStatus.MATCHED: "Ruby matched it to a meeting on its own again.",
+        Transcript.MatchStatus.AMBIGUOUS: (
+            "Ruby tried again: more than one meeting fits about equally well, so choose one below."
+        ),
+    }
+    messages.success(
+        request, outcomes.get(transcript.match_status, "Ruby tried again: no meeting fits well enough yet.")
+    )
     return _back(transcript)
 
 
@@ -180,6 +196,7 @@ def _webhook_url(request, config) -> str:
 
 def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: str = ""):
     configs = selectors.source_configs(workspace)
+    meeting = samples.sample_meeting(request.user, workspace)
     rows = []
     for source, label in adapters.SOURCE_LABELS.items():
         config = configs.get(source)
@@ -192,6 +209,7 @@ def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: s
                 "has_secret": bool(config and config.secret),
                 "has_previous": bool(config and config.previous_secret),
                 "new_secret": new_secret if source == new_secret_for else "",
+                "sample_body": samples.sample_body(source, meeting) if config and config.enabled else "",
             }
         )
     response = render(
@@ -202,6 +220,7 @@ def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: s
             "rows": rows,
             "signature_header": signing.SIGNATURE_HEADER,
             "timestamp_header": signing.TIMESTAMP_HEADER,
+            "sample_meeting": meeting,
         },
     )
     response["Cache-Control"] = "no-store"

@@ -37,6 +37,9 @@ def event_discard(*, event: CalendarEvent, by) -> CalendarEvent:
     event.updated_at = now
     event.save(update_fields=["state", "discarded_at", "discarded_by", "updated_at"])
     _record(event=event, by=by, action=EventActivity.Action.DISCARDED)
+    from transcripts.services import transcripts_rematch_without_event
+
+    transcripts_rematch_without_event(event=event)
     return event
 
 
@@ -50,6 +53,10 @@ def event_restore(*, event: CalendarEvent, by) -> CalendarEvent:
     event.updated_at = timezone.now()
     event.save(update_fields=["state", "discarded_at", "discarded_by", "updated_at"])
     _record(event=event, by=by, action=EventActivity.Action.RESTORED)
+    from transcripts.services import transcripts_rematch_for_events
+
+    # Transcripts that lost this meeting at the discard find it again.
+    transcripts_rematch_for_events(workspace=event.workspace, event_ids=[event.pk])
     return event
 
 

@@ -61,3 +61,27 @@ def linked_contacts(event) -> list:
             seen.add(attendee.contact_id)
             contacts.append(attendee.contact)
     return contacts
+
+
+@register.filter
+def zone_of(user) -> str:
+    """The user's IANA zone for `{% timezone user|zone_of %}`; a bad stored value shows UTC rather than a crash."""
+    from calendar_sync.selectors.events import user_zone
+
+    return user_zone(user).key
+
+
+# Graph's showAs values, as Outlook words them.
+SHOW_AS = {
+    "free": "Free",
+    "tentative": "Tentative",
+    "busy": "Busy",
+    "oof": "Out of office",
+    "workingelsewhere": "Working elsewhere",
+    "unknown": "Unknown",
+}
+
+
+@register.filter
+def show_as_label(value: str) -> str:
+    return SHOW_AS.get((value or "").lower(), value or "—")

@@ -404,3 +404,10 @@ def test_calendar_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         html = _html(owner_client.get(reverse("calendar")))
     assert html.count('class="event-row') == 200
+
+
+def test_event_detail_words_show_as_like_outlook(owner_client, event):
+    event.show_as = "oof"
+    event.save(update_fields=["show_as"])
+    page = owner_client.get(reverse("event_detail", args=[event.pk])).content.decode()
+    assert "Out of office" in page

@@ -146,3 +146,13 @@ def test_home_groups_the_coming_week_by_deal(user_client, story, user, workspace
 def test_home_leaves_out_internal_meetings(user, workspace):
     meeting(user, start=at(1), guests=["mia@ruby-demo.example"], subject="Internal sync")
     assert week_by_deal(user=user, workspace=workspace) == []
+
+
+def test_cancelled_meetings_do_not_count_in_insights(story, user):
+    meeting(user, start=at(1), deal=story["deal"], account=story["account"], subject="Cancelled", is_cancelled=True)
+    meeting(user, start=at(-2), deal=story["deal"], account=story["account"], is_cancelled=True)
+    data = deal_insights(deal=story["deal"], user=user)
+    assert data["next_meeting"] == story["coming"]
+    assert data["last_meeting"] == story["recent"]
+    assert data["meetings_last_30_days"] == 1
+    assert data["without_transcript_count"] == 1

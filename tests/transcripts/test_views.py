@@ -276,3 +276,13 @@ def test_list_hides_the_subject_of_a_meeting_the_member_may_not_see(member_clien
     page = member_client.get(reverse("transcript_list")).content.decode()
     assert "Discovery call" in page
     assert "Northwind discovery" not in page
+
+
+def test_let_ruby_match_again_says_when_the_match_is_still_ambiguous(user_client, user, workspace):
+    meeting(user, start=BASE)
+    meeting(user, start=BASE + timedelta(minutes=30))
+    payload = zoom_payload(start=BASE + timedelta(minutes=15), people=[DANA])
+    transcript = transcript_ingest(workspace=workspace, source="zoom", payload=payload).transcript
+    post(user_client, "transcript_clear", transcript)
+    page = user_client.post(reverse("transcript_auto", args=[transcript.pk]), follow=True).content.decode()
+    assert "more than one meeting fits about equally well, so choose one below" in page
