@@ -103,4 +103,4 @@ def test_pages_show_times_in_the_users_time_zone(user_client, user):
 
     body = user_client.get("/transcripts/").content.decode()
 
-    assert "15:00" in body and "20:00" not in body  # 20:00 UTC is 3 PM in Toronto (EST)
+    assert "3:00 PM" in body and "8:00 PM" not in body  # 20:00 UTC is 3 PM in Toronto (EST)
