@@ -13,6 +13,7 @@ import json
 import re
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -82,6 +83,7 @@ class StandIn:
         ]
         self.page_size = 2
         self._serial = 0
+        self.token_delay = 0.0  # seconds the token endpoint takes to answer
 
     def issue_code(self, authorize_query: dict) -> str:
         """What Microsoft does when the user accepts on the authorize page."""
@@ -194,17 +196,25 @@ def _handler(standin: StandIn):
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             if urlsplit(self.path).path == "/common/oauth2/v2.0/token":
+                time.sleep(standin.token_delay)
                 return self._send(*standin.token(form))
             return self._send(404, {"error": "not_found"})
 
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # a client that timed out and hung up is expected
+        pass
+
+
 @pytest.fixture
 def standin(tmp_path, monkeypatch):
     cert_path, key_path = _self_signed_cert(tmp_path)
     state = StandIn()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = _QuietServer(("127.0.0.1", 0), _handler(state))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -336,6 +346,16 @@ def test_reconnect_against_a_standin_restores_the_connection(signed_in, user, st
     _connect(signed_in, standin)
 
     assert CalendarConnection.objects.get(user=user).status == CalendarConnection.Status.CONNECTED
+
+
+def test_a_slow_standin_token_endpoint_times_out_in_plain_words_and_stores_nothing(signed_in, user, standin):
+    standin.token_delay = 2.0
+
+    with override_settings(MICROSOFT_HTTP_TIMEOUT=(1, 0.5)):
+        response = _connect(signed_in, standin)
+
+    assert "took too long" in response.content.decode()
+    assert not CalendarConnection.objects.filter(user=user).exists()
 
 
 def test_no_microsoft_host_is_hard_coded_outside_the_settings_defaults():
