@@ -217,6 +217,9 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_select_related = ["connection__user"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
 
+    def has_add_permission(self, request):  # runs are written by the sync only; a hand-made one would lie
+        return False
+
 
 class DataDeletionRequestForm(forms.ModelForm):
     class Meta:
