@@ -66,6 +66,7 @@ class StandIn:
 
     def __init__(self):
         self.base = ""
+        self.prefix = ""  # a stand-in may live under a path, e.g. https://host/microsoft
         self.paths: list[str] = []  # every request, "METHOD /path?query"
         self.codes: dict[str, dict] = {}  # code -> {challenge, nonce, redirect_uri}
         self.refresh_tokens: set[str] = set()
@@ -183,7 +184,7 @@ def _handler(standin: StandIn):
 
         def do_GET(self):
             standin.paths.append(f"GET {self.path}")
-            parts = urlsplit(self.path)
+            parts = urlsplit(self.path.removeprefix(standin.prefix))
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             if parts.path == "/common/v2.0/.well-known/openid-configuration":
                 return self._send(*standin.openid_configuration())
@@ -195,7 +196,7 @@ def _handler(standin: StandIn):
             standin.paths.append(f"POST {self.path}")
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            if urlsplit(self.path).path == "/common/oauth2/v2.0/token":
+            if urlsplit(self.path.removeprefix(standin.prefix)).path == "/common/oauth2/v2.0/token":
                 time.sleep(standin.token_delay)
                 return self._send(*standin.token(form))
             return self._send(404, {"error": "not_found"})
@@ -211,14 +212,15 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 @pytest.fixture
-def standin(tmp_path, monkeypatch):
+def standin(request, tmp_path, monkeypatch):
     cert_path, key_path = _self_signed_cert(tmp_path)
     state = StandIn()
     server = _QuietServer(("127.0.0.1", 0), _handler(state))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    state.base = f"https://127.0.0.1:{server.server_address[1]}"
+    state.prefix = getattr(request, "param", "")
+    state.base = f"https://127.0.0.1:{server.server_address[1]}{state.prefix}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
@@ -346,6 +348,20 @@ def test_reconnect_against_a_standin_restores_the_connection(signed_in, user, st
     _connect(signed_in, standin)
 
     assert CalendarConnection.objects.get(user=user).status == CalendarConnection.Status.CONNECTED
+
+
+@pytest.mark.parametrize("standin", ["/microsoft"], indirect=True)
+def test_connect_and_sync_work_with_a_standin_under_a_path(
+    signed_in, user, standin, django_capture_on_commit_callbacks
+):
+    _connect(signed_in, standin)
+    connection = CalendarConnection.objects.get(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(reverse("sync_now", args=[connection.pk]))
+    auth.get_access_token(CalendarConnection.objects.get(pk=connection.pk), force_refresh=True)
+
+    assert CalendarEvent.objects.filter(connection=connection).count() == 5
+    assert all(path.startswith(("GET /microsoft/", "POST /microsoft/")) for path in standin.paths)
 
 
 def test_a_slow_standin_token_endpoint_times_out_in_plain_words_and_stores_nothing(signed_in, user, standin):
