@@ -91,7 +91,7 @@ class StandIn:
         self._serial += 1
         code = f"code-{self._serial}"
         self.codes[code] = {
-            "challenge": authorize_query["code_challenge"],
+            "challenge": authorize_query.get("code_challenge"),
             "nonce": authorize_query.get("nonce"),
             "redirect_uri": authorize_query["redirect_uri"],
         }
@@ -136,7 +136,7 @@ class StandIn:
                 return 400, {"error": "invalid_grant", "error_description": "AADSTS70008: The code has expired."}
             verifier = form.get("code_verifier", "")
             challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            if challenge != issued["challenge"]:
+            if issued["challenge"] and challenge != issued["challenge"]:
                 return 400, {"error": "invalid_grant", "error_description": "AADSTS501481: PKCE verifier mismatch."}
             return 200, self._new_tokens(nonce=issued["nonce"])
         if form.get("grant_type") == "refresh_token":
@@ -372,6 +372,22 @@ def test_a_slow_standin_token_endpoint_times_out_in_plain_words_and_stores_nothi
 
     assert "took too long" in response.content.decode()
     assert not CalendarConnection.objects.filter(user=user).exists()
+
+
+def test_sign_in_with_microsoft_against_a_standin_reaches_the_signup_page(db, client, standin):
+    # settings.py builds allauth's Microsoft app from MICROSOFT_*; here the same shape, pointed at the stand-in.
+    app = {"client_id": CLIENT_ID, "secret": CLIENT_SECRET, "settings": {"tenant": "common"}}
+    app["settings"].update(login_url=standin.base, graph_url=standin.base)
+    with override_settings(SOCIALACCOUNT_PROVIDERS={"microsoft": {"APPS": [app], "SCOPE": ["User.Read"]}}):
+        start = client.post("/accounts/microsoft/login/")
+        assert start["Location"].startswith(f"{standin.base}/common/oauth2/v2.0/authorize?")
+        authorize = _query(start["Location"])
+        code = standin.issue_code(authorize)
+        response = client.get("/accounts/microsoft/login/callback/", {"code": code, "state": authorize["state"]})
+
+    assert response["Location"] == "/accounts/3rdparty/signup/"
+    assert client.session.get("_auth_user_id") is None
+    assert standin.elsewhere == []
 
 
 def test_no_microsoft_host_is_hard_coded_outside_the_settings_defaults():
