@@ -85,6 +85,7 @@ class StandIn:
         self.page_size = 2
         self._serial = 0
         self.token_delay = 0.0  # seconds the token endpoint takes to answer
+        self.sends_client_info = True
 
     def issue_code(self, authorize_query: dict) -> str:
         """What Microsoft does when the user accepts on the authorize page."""
@@ -111,6 +112,8 @@ class StandIn:
         )
         self.access_tokens.add(body["access_token"])
         self.refresh_tokens.add(body["refresh_token"])
+        if not self.sends_client_info:
+            del body["client_info"]
         return body
 
     # --- endpoints -------------------------------------------------------------------------
@@ -322,6 +325,17 @@ def test_refresh_against_a_standin_uses_the_refresh_token_grant(signed_in, user,
     token = auth.get_access_token(connection, force_refresh=True)
 
     assert token not in first
+    assert standin.token_grants[-1]["grant_type"] == "refresh_token"
+
+
+def test_refresh_works_when_the_standin_sends_no_client_info(signed_in, user, standin):
+    standin.sends_client_info = False
+    _connect(signed_in, standin)
+    connection = CalendarConnection.objects.get(user=user)
+
+    token = auth.get_access_token(connection, force_refresh=True)
+
+    assert token in standin.access_tokens
     assert standin.token_grants[-1]["grant_type"] == "refresh_token"
 
 
