@@ -353,6 +353,24 @@ def test_revoked_access_at_a_standin_shows_not_connected_with_the_reason(signed_
     assert "Microsoft no longer accepts Ruby" in page
 
 
+def test_sync_after_revocation_at_a_standin_marks_not_connected_and_keeps_the_events(
+    signed_in, user, standin, django_capture_on_commit_callbacks
+):
+    _connect(signed_in, standin)
+    connection = CalendarConnection.objects.get(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(reverse("sync_now", args=[connection.pk]))
+    standin.revoke()  # the cached access token now gets a 401 from Graph, and the refresh an invalid_grant
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(reverse("sync_now", args=[connection.pk]))
+
+    connection.refresh_from_db()
+    assert connection.status == CalendarConnection.Status.NOT_CONNECTED
+    assert SyncRun.objects.filter(connection=connection).latest("id").status == SyncRun.Status.FAILED
+    assert CalendarEvent.objects.filter(connection=connection, removed_at__isnull=True).count() == 5
+
+
 def test_reconnect_against_a_standin_restores_the_connection(signed_in, user, standin):
     _connect(signed_in, standin)
     standin.revoke()
