@@ -15,6 +15,7 @@ from calendar_sync.models import (
     DataDeletionRequest,
     EventActivity,
     EventAttendee,
+    SandboxGrant,
     SyncRun,
 )
 from calendar_sync.services.privacy import (
@@ -192,6 +193,7 @@ class EventAttendeeAdmin(SyncedDataReadOnly, admin.ModelAdmin):
 class EventActivityAdmin(SyncedDataReadOnly, admin.ModelAdmin):
     list_display = ["created_at", "action", "actor", "event", "detail"]
     list_filter = ["action"]
+    search_fields = ["event__subject", "actor__email"]
     list_select_related = ["event", "actor"]
 
 
@@ -214,6 +216,9 @@ class SyncRunAdmin(admin.ModelAdmin):
     search_fields = ["connection__user__email", "error"]
     list_select_related = ["connection__user"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def has_add_permission(self, request):  # runs are written by the sync only; a hand-made one would lie
+        return False
 
 
 class DataDeletionRequestForm(forms.ModelForm):
@@ -323,3 +328,19 @@ class DataDeletionRequestAdmin(SupportActionsMixin, admin.ModelAdmin):
     @admin.action(description="Anonymise the attendee", permissions=["support"])
     def anonymise_requests(self, request, queryset):
         self._queue(request, queryset, DataDeletionRequest.Kind.ANONYMISE)
+
+
+@admin.register(SandboxGrant)
+class SandboxGrantAdmin(admin.ModelAdmin):
+    """The development sandbox's grants: look-up only, so support can see whether access was revoked."""
+
+    list_display = ("tenant_id", "object_id", "generation", "created_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("tenant_id", "object_id")
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -63,6 +64,23 @@ def http_session() -> requests.Session:
 
 def graph_url(path: str) -> str:
     return f"{settings.MICROSOFT_GRAPH_URL}{path}"
+
+
+def _origin_and_path(url: str) -> tuple[str, str, int | None, str]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else None)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port, parts.path
+
+
+def _is_on_graph_host(url: str) -> bool:
+    """A link under the configured Graph base. Host names are case-insensitive and ":443" is the
+    https default, so a Graph (or a stand-in) that spells its own address that way is still itself."""
+    try:
+        scheme, host, port, path = _origin_and_path(url)
+        base_scheme, base_host, base_port, base_path = _origin_and_path(settings.MICROSOFT_GRAPH_URL)
+    except ValueError:  # an unparsable port
+        return False
+    return (scheme, host, port) == (base_scheme, base_host, base_port) and path.startswith(base_path + "/")
 
 
 def _retry_after_seconds(response: requests.Response, attempt: int) -> float:
@@ -276,7 +294,7 @@ def iter_calendar_view(
         next_link = response.data.get("@odata.nextLink")
         if not next_link:
             return
-        if not isinstance(next_link, str) or not next_link.startswith(settings.MICROSOFT_GRAPH_URL + "/"):
+        if not isinstance(next_link, str) or not _is_on_graph_host(next_link):
             raise GraphError("Microsoft Graph sent a next-page link to an unexpected address; the sync stopped.")
         if next_link in seen:
             raise GraphError("Microsoft Graph repeated a next-page link; the sync stopped to avoid a loop.")

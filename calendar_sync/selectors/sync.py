@@ -34,8 +34,15 @@ def sync_status_for(connection: CalendarConnection) -> dict:
             .order_by("-created_at", "-id")
             .first()
         )
+    # A failure from before the user reconnected is history, not the state of the connection now.
+    superseded = bool(
+        latest and connection.connected_at and latest.finished_at and latest.finished_at < connection.connected_at
+    )
     return {
         "latest_run": latest,
+        "show_failure": bool(
+            latest and not latest.is_active and latest.status != SyncRun.Status.SUCCEEDED and not superseded
+        ),
         "last_success": last_ok,
         "synced_events": (last_ok.created + last_ok.updated + last_ok.unchanged) if last_ok else None,
         "active": bool(latest and latest.is_active),

@@ -283,3 +283,9 @@ def test_synced_events_cannot_be_edited_or_deleted_in_the_admin(admin_client, db
     event.refresh_from_db()
     assert event.subject != "Edited"
     assert admin_client.post(f"/admin/calendar_sync/eventattendee/{attendee.pk}/delete/").status_code == 403
+
+
+def test_sync_runs_cannot_be_added_by_hand_in_the_admin(admin_client):
+    response = admin_client.get(reverse("admin:calendar_sync_syncrun_add"))
+
+    assert response.status_code == 403

@@ -65,6 +65,31 @@ def test_a_next_link_to_another_host_is_refused(rsps, slept):
         pages()
 
 
+def test_a_next_link_spelling_the_graph_host_in_capitals_with_the_default_port_is_followed(rsps, slept):
+    spelled = URL.replace("https://graph.microsoft.com", "https://Graph.Microsoft.com:443")
+    assert spelled != URL
+    rsps.add(responses.GET, URL, json={"value": [graph_event()], "@odata.nextLink": f"{spelled}?$skip=1"})
+    rsps.add(responses.GET, f"{spelled}?$skip=1", json={"value": [graph_event()]})
+
+    assert sum(len(page.events) for page in pages()) == 2
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://graph.microsoft.com.evil.example/v1.0/x",
+        "https://graph.microsoft.com@evil.example/v1.0/x",
+        "http://graph.microsoft.com/v1.0/x",
+        "https://graph.microsoft.com:8443/v1.0/x",
+    ],
+)
+def test_a_next_link_that_only_looks_like_graph_is_refused(rsps, slept, link):
+    rsps.add(responses.GET, URL, json={"value": [], "@odata.nextLink": link})
+
+    with pytest.raises(graph.GraphError, match="unexpected address"):
+        pages()
+
+
 def test_a_page_without_a_value_list_is_an_error(rsps, slept):
     rsps.add(responses.GET, URL, json={"value": "nope"})
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -117,6 +119,17 @@ def test_status_shows_the_latest_failure_in_plain_words(user_client, connection)
     html = user_client.get(reverse("sync_status", args=[connection.pk])).content.decode()
 
     assert "(2 events)" in html and "Latest sync failed" in html and "Microsoft Graph is busy." in html
+
+
+def test_status_hides_a_failure_from_before_the_user_reconnected(user_client, connection):
+    failed_at = timezone.now() - timedelta(minutes=5)
+    SyncRunFactory(connection=connection, status=SyncRun.Status.FAILED, error="Access lost.", finished_at=failed_at)
+    connection.connected_at = timezone.now()
+    connection.save(update_fields=["connected_at"])
+
+    html = user_client.get(reverse("sync_status", args=[connection.pk])).content.decode()
+
+    assert "Latest sync failed" not in html and "Access lost." not in html
 
 
 def test_status_of_another_workspace_is_404(outsider_client, connection):
