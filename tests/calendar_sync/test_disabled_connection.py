@@ -92,7 +92,7 @@ def test_owner_sees_on_the_card_why_the_connection_is_disabled(user_client, disa
 
     assert "Disabled by Ruby support" in page and REASON in page
     assert "support@" in page
-    assert f"/calendar/connections/{disabled.pk}/sync/\"" not in page  # no Sync now button while disabled
+    assert f'/calendar/connections/{disabled.pk}/sync/"' not in page  # no Sync now button while disabled
 
 
 def test_command_for_a_workspace_with_only_a_disabled_connection_does_not_fail(user, workspace, disabled, no_graph):
