@@ -59,11 +59,16 @@ class InvitationAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the trail is append-only, so nobody adds, changes or deletes entries here."""
 
-    list_display = ["created_at", "action", "actor", "actor_label", "workspace", "object_type", "object_id", "reason"]
+    # One compact "object" column so the reason stays on screen beside the filter sidebar.
+    list_display = ["created_at", "action", "actor", "actor_label", "workspace", "object_label", "reason"]
     list_filter = ["action", "actor_label", "workspace", "created_at"]
     search_fields = ["object_id", "reason", "actor__email"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    @admin.display(description="Object", ordering="object_type")
+    def object_label(self, obj):
+        return f"{obj.object_type.rsplit('.', 1)[-1]} #{obj.object_id}" if obj.object_type else "—"
 
     def has_add_permission(self, request):
         return False
