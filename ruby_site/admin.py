@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.text import Truncator
 
 from ruby_site.models import AuditEntry, Invitation, Membership, User, Workspace
 
@@ -59,11 +60,20 @@ class InvitationAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the trail is append-only, so nobody adds, changes or deletes entries here."""
 
-    list_display = ["created_at", "action", "actor", "actor_label", "workspace", "object_type", "object_id", "reason"]
+    # Compact columns so the reason stays on screen beside the filter sidebar (actor label is a filter).
+    list_display = ["created_at", "action", "actor", "workspace", "object_label", "short_reason"]
     list_filter = ["action", "actor_label", "workspace", "created_at"]
     search_fields = ["object_id", "reason", "actor__email"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    @admin.display(description="Object", ordering="object_type")
+    def object_label(self, obj):
+        return f"{obj.object_type.rsplit('.', 1)[-1]} #{obj.object_id}" if obj.object_type else "—"
+
+    @admin.display(description="Reason")
+    def short_reason(self, obj):
+        return Truncator(obj.reason).chars(90)
 
     def has_add_permission(self, request):
         return False

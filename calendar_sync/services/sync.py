@@ -138,7 +138,8 @@ def sync_request(
     with transaction.atomic():
         locked = _lock_connection(connection.pk)
         if locked.status != CalendarConnection.Status.CONNECTED:
-            raise SyncNotPossible(NOT_CONNECTED)
+            # The stored reason says why (disabled by support, disconnected, access lost) and what to do.
+            raise SyncNotPossible(locked.status_reason or NOT_CONNECTED)
         _expire_stale_runs(locked.pk, now)
         if SyncRun.objects.filter(
             connection=locked, status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]

@@ -46,3 +46,9 @@ def test_audit_entries_are_listed_and_filterable_in_the_admin(admin_client, entr
     assert "Disabled by support" in response.content.decode()
     response = admin_client.get("/admin/ruby_site/auditentry/", {"action__exact": "purge"})
     assert "0 audit entries" in response.content.decode()
+
+
+def test_audit_list_names_the_object_in_one_column(admin_client, entry):
+    page = admin_client.get("/admin/ruby_site/auditentry/").content.decode()
+
+    assert f"CalendarConnection #{entry.object_id}" in page
