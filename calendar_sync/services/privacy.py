@@ -550,12 +550,18 @@ def _attendee_scrub(*, email: str, workspace: Workspace | None, mode: str) -> di
             TranscriptDelivery.objects.bulk_update(changed_deliveries, ["body", "error"], batch_size=200)
         counts["deliveries_changed"] = len(changed_deliveries)
 
+    # The person asked to be removed from Ruby, so a CRM contact with their address goes too:
+    # purge deletes it (attendee rows and deals simply lose the link), anonymise gives it the same
+    # pseudonym as their attendee rows, so the contact's history and deal links survive.
     from deals.models import Contact
 
     contacts = Contact.objects.filter(email__iexact=email)
     if workspace is not None:
         contacts = contacts.filter(workspace=workspace)
-    counts["crm_contacts_not_changed"] = contacts.count()
+    if anonymise:
+        counts["crm_contacts_anonymised"] = contacts.update(email=new_email, name=new_name, title="")
+    else:
+        counts["crm_contacts_deleted"] = contacts.delete()[1].get(Contact._meta.label, 0)
     return counts
 
 

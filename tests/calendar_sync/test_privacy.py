@@ -121,6 +121,9 @@ def _alice_everywhere(user):
     """Alice (an external attendee) appears in attendee rows, as organizer, in free text, in transcripts
     and in a raw transcript delivery."""
     connection, events, _ = connected_calendar(user, subscription_id="")
+    ContactFactory(
+        workspace=user.membership.workspace, email="alice.moreau@client.example", name="Alice Moreau", title="CFO"
+    )
     AttendeeFactory(event=events[0], email="Alice.Moreau@Client.example", name="Alice Moreau")
     AttendeeFactory(event=events[1], email="alice.moreau@client.example", name="Alice Moreau")
     organised = EventFactory(
@@ -189,13 +192,34 @@ def test_anonymise_twice_is_harmless(user):
     assert sorted(EventAttendee.objects.values_list("email", "name")) == snapshot
 
 
-def test_anonymise_unlinks_crm_contact_and_reports_it(user):
+def test_anonymise_gives_the_crm_contact_the_same_pseudonym_and_keeps_its_deals(user):
+    from tests.factories import DealFactory
+
+    contact = ContactFactory(
+        workspace=user.membership.workspace, email="alice.moreau@client.example", name="Alice Moreau"
+    )
+    DealFactory(workspace=user.membership.workspace, account=contact.account)
+    AttendeeFactory(email="alice.moreau@client.example", name="Alice Moreau", contact=contact)
+
+    counts = attendee_anonymise(email="alice.moreau@client.example")
+
+    contact.refresh_from_db()
+    assert (contact.email, contact.name) == pseudonym_for("alice.moreau@client.example")
+    assert counts["crm_contacts_anonymised"] == 1
+
+
+def test_purge_of_an_attendee_email_deletes_their_crm_contact(user):
+    from calendar_sync.services.privacy import calendar_data_purge
+    from deals.models import Contact
+
     contact = ContactFactory(workspace=user.membership.workspace, email="alice.moreau@client.example")
     attendee = AttendeeFactory(email="alice.moreau@client.example", name="Alice Moreau", contact=contact)
-    counts = attendee_anonymise(email="alice.moreau@client.example")
-    attendee.refresh_from_db()
-    assert attendee.contact is None
-    assert counts["crm_contacts_not_changed"] == 1
+
+    counts = calendar_data_purge(email="alice.moreau@client.example")
+
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    assert counts["crm_contacts_deleted"] == 1
+    assert not type(attendee).objects.filter(email="alice.moreau@client.example").exists()
 
 
 def test_purge_of_attendee_email_removes_rows_and_mentions(user):
