@@ -59,8 +59,8 @@ def _subscription_fields_clear(connection: CalendarConnection) -> None:
 
 def subscription_delete_best_effort(*, connection: CalendarConnection) -> str:
     """Remove the connection's Graph subscription at Microsoft. Returns "" on success (or when there is
-    nothing to remove), else a plain error. Never raises: an orphaned subscription only expires on its
-    own within days and our webhook ignores connections that are not connected."""
+    nothing to remove), else a plain error. Never raises: an orphaned subscription expires on its own
+    within days, so failing to remove it must not block a disconnect."""
     if not connection.subscription_id:
         return ""
     from calendar_sync import auth, graph
@@ -72,8 +72,6 @@ def subscription_delete_best_effort(*, connection: CalendarConnection) -> str:
         return "The Microsoft subscription could not be removed (no valid access); it will expire on its own."
     except graph.GraphError as exc:
         return f"The Microsoft subscription could not be removed: {exc}"
-    except NotImplementedError:
-        return "The Microsoft subscription could not be removed (sign-in is not available); it will expire on its own."
     return ""
 
 
