@@ -116,6 +116,7 @@ def deal_list(request):
 def deal_detail(request, pk: int):
     workspace = workspace_of(request.user)
     deal = selectors.deal_get(workspace, pk)
+    from calendar_sync.selectors.events import deal_meetings
     from deals.insights import deal_insights
 
     return render(
@@ -125,6 +126,7 @@ def deal_detail(request, pk: int):
             "deal": deal,
             "team": deal.team.order_by("email"),
             "insights": deal_insights(deal=deal, user=request.user),
+            "meetings": list(deal_meetings(deal, request.user)),
         },
     )
 

@@ -1,9 +1,8 @@
 import zoneinfo
 
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 
-from ruby_site.selectors import membership_for
+from ruby_site.selectors import REQUEST_MEMBERSHIP_ATTR, membership_for
 
 
 class WorkspaceMiddleware:
@@ -14,7 +13,8 @@ class WorkspaceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.membership = SimpleLazyObject(lambda: membership_for(request.user))
+        # Loaded once, up front: nearly every signed-in page needs it (navigation, scoping).
+        request.membership = _load_membership(request) if request.user.is_authenticated else None
         time_zone = getattr(request.user, "time_zone", "") if request.user.is_authenticated else ""
         try:
             timezone.activate(zoneinfo.ZoneInfo(time_zone)) if time_zone else timezone.deactivate()
@@ -24,3 +24,11 @@ class WorkspaceMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def _load_membership(request):
+    membership = membership_for(request.user)
+    if request.user.is_authenticated:
+        # One lookup per request: membership_for(request.user) returns this from now on.
+        setattr(request.user, REQUEST_MEMBERSHIP_ATTR, membership)
+    return membership

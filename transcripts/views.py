@@ -67,7 +67,7 @@ def transcript_list(request):
 def transcript_detail(request, pk: int):
     workspace = workspace_of(request.user)
     transcript = selectors.transcript_get(workspace, pk)
-    nearby = list(selectors.events_near_transcript(transcript, request.user).prefetch_related("attendees"))
+    nearby = list(selectors.events_near_transcript(transcript, request.user).select_related("owner"))
     visible_ids = {e.pk for e in nearby}
     if transcript.event_id:
         visible = selectors.visible_events(request.user, workspace).filter(pk=transcript.event_id)

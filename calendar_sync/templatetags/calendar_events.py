@@ -45,13 +45,6 @@ def response_tone(attendee) -> str:
     return RESPONSES.get(attendee.response, ("No response", "muted"))[1]
 
 
-@register.simple_tag
-def deal_meetings(deal, user):
-    from calendar_sync.selectors.events import deal_meetings as select
-
-    return list(select(deal, user))
-
-
 @register.filter
 def linked_contacts(event) -> list:
     """The contacts the attendees are linked to, once each, from the prefetched attendees (no extra query)."""

@@ -89,7 +89,11 @@ def calendar(request):
     previous_day = None
     if page.has_previous():
         # The heading of a day cut by the page break says "continued" instead of pretending the day starts here.
-        last_of_previous = events[page.start_index() - 2 : page.start_index() - 1]
+        last_of_previous = (
+            events.select_related(None)
+            .prefetch_related(None)
+            .only("starts_at", "is_all_day")[page.start_index() - 2 : page.start_index() - 1]
+        )
         previous_day = next((selectors.display_day(e, zone) for e in last_of_previous), None)
     days = selectors.group_by_day(page.object_list, zone, previous_day=previous_day)
     context = {
