@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from deals.models import Account, Contact, Deal
 from ruby_site.forms import clean_domain
-from ruby_site.models import User
+from ruby_site.selectors import workspace_members
 
 
 class WorkspaceScopedForm(forms.ModelForm):
@@ -18,7 +18,7 @@ class WorkspaceScopedForm(forms.ModelForm):
             self.fields["account"].queryset = Account.objects.filter(workspace=workspace).order_by("name")
         for name in ("owner", "team"):
             if name in self.fields:
-                self.fields[name].queryset = User.objects.filter(membership__workspace=workspace).order_by("email")
+                self.fields[name].queryset = workspace_members(workspace)
 
     def _required_text(self, name: str, label: str) -> str:
         value = (self.cleaned_data.get(name) or "").strip()

@@ -15,16 +15,11 @@ from django.utils import timezone
 
 from calendar_sync.models import EventAttendee
 from deals.models import Contact
-from ruby_site.selectors import email_domain
 from transcripts.models import Transcript
 from transcripts.selectors import visible_events
 
 MAX_EVENTS = 500
 LIST_LIMIT = 5
-
-
-def _is_internal(email: str, internal_domains: set[str], is_internal_flag: bool) -> bool:
-    return is_internal_flag or email_domain(email) in internal_domains
 
 
 def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
@@ -41,7 +36,6 @@ def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
     upcoming = [e for e in events if e.starts_at > now]
     by_id = {e.pk: e for e in events}
 
-    internal_domains = {d.lower() for d in workspace.internal_domains or []} | {email_domain(user.email)}
     people: dict[str, dict] = {}
     rows = EventAttendee.objects.filter(event_id__in=list(by_id)).values_list(
         "event_id", "email", "name", "response", "is_internal"
@@ -50,7 +44,7 @@ def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
     # Events are in time order, so the last row seen for a person is their latest response.
     for event_id, email, name, response, is_internal in sorted(rows, key=lambda r: (by_id[r[0]].starts_at, r[0])):
         email = (email or "").lower()
-        if not email or _is_internal(email, internal_domains, is_internal):
+        if not email or is_internal:
             continue
         event = by_id[event_id]
         person = people.setdefault(
@@ -122,9 +116,6 @@ def week_by_deal(*, user, workspace) -> list[dict]:
     """The coming week's external meetings the user may see, grouped by deal (unassigned last)."""
     now = timezone.now()
     external = EventAttendee.objects.filter(event=OuterRef("pk"), is_internal=False).exclude(email="")
-    # The sync flags internal attendees; the domain check also covers rows flagged before a domain was added.
-    for domain in workspace.internal_domains or []:
-        external = external.exclude(email__iendswith="@" + domain)
     events = (
         visible_events(user, workspace)
         .filter(starts_at__gte=now - timedelta(hours=1), starts_at__lt=now + timedelta(days=7))

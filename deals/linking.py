@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deals.models import Account, Contact
+from ruby_site.selectors import email_domain
 
 
 @dataclass
@@ -26,10 +27,6 @@ class LinkSummary:
     @property
     def changed(self) -> bool:
         return any((self.attendees_linked, self.attendees_unlinked, self.accounts_set, self.accounts_cleared))
-
-
-def _domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].lower() if "@" in email else ""
 
 
 def link_events(*, workspace, event_ids) -> LinkSummary:
@@ -57,7 +54,7 @@ def link_events(*, workspace, event_ids) -> LinkSummary:
             "id", "email", "account_id"
         )
     }
-    domains = {_domain(email) for _, _, email, internal, _ in attendees if email and not internal}
+    domains = {email_domain(email) for _, _, email, internal, _ in attendees if email and not internal}
     domains.discard("")
     accounts_by_domain = dict(
         Account.objects.filter(workspace=workspace, domain__in=domains).values_list("domain", "id")
@@ -76,7 +73,7 @@ def link_events(*, workspace, event_ids) -> LinkSummary:
             new_contacts[pk] = new_contact_id
         if is_internal:
             continue
-        account_id = (contact[1] if contact else None) or accounts_by_domain.get(_domain(email))
+        account_id = (contact[1] if contact else None) or accounts_by_domain.get(email_domain(email))
         if account_id:
             indicated[event_id].add(account_id)
 

@@ -85,7 +85,3 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_open(self) -> bool:
-        return self.stage in self.OPEN_STAGES

@@ -46,7 +46,3 @@ def contact_get(workspace: Workspace, pk: int) -> Contact:
 
 def deal_get(workspace: Workspace, pk: int) -> Deal:
     return get_object_or_404(Deal.objects.select_related("account", "owner"), workspace=workspace, pk=pk)
-
-
-def open_deals_for_accounts(workspace: Workspace, account_ids) -> QuerySet[Deal]:
-    return Deal.objects.filter(workspace=workspace, account_id__in=account_ids, stage__in=Deal.OPEN_STAGES)

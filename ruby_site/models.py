@@ -147,10 +147,6 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} → {self.workspace}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.accepted_at is None
-
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):

@@ -23,14 +23,20 @@ def workspace_create(*, owner: User, name: str, internal_domains: list[str] | No
     return workspace
 
 
+@transaction.atomic
 def workspace_update(
     *, workspace: Workspace, internal_domains: list[str], sync_interval_minutes: int, event_visibility: str, name: str
 ) -> Workspace:
+    domains_changed = sorted(workspace.internal_domains or []) != sorted(internal_domains)
     workspace.name = name
     workspace.internal_domains = internal_domains
     workspace.sync_interval_minutes = sync_interval_minutes
     workspace.event_visibility = event_visibility
     workspace.save(update_fields=["name", "internal_domains", "sync_interval_minutes", "event_visibility"])
+    if domains_changed:
+        from calendar_sync.services.sync import attendees_reflag_internal
+
+        attendees_reflag_internal(workspace=workspace)
     return workspace
 
 

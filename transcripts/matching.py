@@ -68,10 +68,6 @@ class MatchResult:
     candidates: list[Scored]
 
 
-def _minutes(delta: timedelta) -> int:
-    return max(0, round(delta.total_seconds() / 60))
-
-
 @dataclass(frozen=True)
 class People:
     emails: frozenset[str]

@@ -57,7 +57,3 @@ def connections_for_command(*, user_email: str | None = None, workspace_slug: st
     if workspace_slug:
         qs = qs.filter(workspace__slug=workspace_slug)
     return qs
-
-
-def latest_runs(connection: CalendarConnection, *, limit: int = 5) -> list[SyncRun]:
-    return list(SyncRun.objects.filter(connection=connection).order_by("-created_at", "-id")[:limit])

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 from calendar_sync import auth, graph
 from calendar_sync.auth import AuthFlowError
 from calendar_sync.models import CalendarConnection
+from calendar_sync.selectors.connection import connection_for
 from ruby_site.models import AuditEntry, User, Workspace
 from ruby_site.services import audit_record
 
@@ -35,13 +36,9 @@ def _disabled_message() -> str:
     )
 
 
-def _existing(user: User) -> CalendarConnection | None:
-    return CalendarConnection.objects.filter(user=user, provider=CalendarConnection.Provider.MICROSOFT).first()
-
-
 def connection_begin(*, user: User, redirect_uri: str) -> dict:
     """Start the Microsoft sign-in. Returns MSAL's flow (to keep in the session) with `browser_url`."""
-    existing = _existing(user)
+    existing = connection_for(user)
     if existing is not None and existing.status == CalendarConnection.Status.DISABLED:
         raise ConnectRefused(_disabled_message())
     return auth.start_auth_flow(redirect_uri=redirect_uri, login_hint=user.email)
@@ -92,7 +89,7 @@ def connection_complete(
             "Microsoft did not let Ruby read your account's email address. Nothing was stored; try again.",
         ) from exc
     microsoft_email = _microsoft_email(me, result)
-    existing = _existing(user)
+    existing = connection_for(user)
 
     if existing is not None and existing.status == CalendarConnection.Status.DISABLED:
         raise _refuse(

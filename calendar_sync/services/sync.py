@@ -87,6 +87,25 @@ def internal_domains_for(connection: CalendarConnection) -> frozenset[str]:
     return frozenset(domains)
 
 
+def attendees_reflag_internal(*, workspace) -> int:
+    """Re-derive every stored attendee's internal mark after the workspace's internal domains change,
+    by the same rule the sync uses — so readers can trust `is_internal` instead of re-checking domains.
+    (A sync only re-flags the events of its own window.) Returns how many rows changed."""
+    changed = 0
+    for connection in CalendarConnection.objects.filter(workspace=workspace).select_related("user", "workspace"):
+        internal = internal_domains_for(connection)
+        flips = {True: [], False: []}
+        rows = EventAttendee.objects.filter(event__connection=connection).values_list("pk", "email", "is_internal")
+        for pk, email, is_internal in rows.iterator(chunk_size=2000):
+            flag = email_domain(email) in internal
+            if flag != is_internal:
+                flips[flag].append(pk)
+        for flag, pks in flips.items():
+            for start in range(0, len(pks), 500):
+                changed += EventAttendee.objects.filter(pk__in=pks[start : start + 500]).update(is_internal=flag)
+    return changed
+
+
 def skip_reason(event: NormalizedEvent, *, connection: CalendarConnection, internal: frozenset[str]) -> str | None:
     """Why this event is not synced, or None to keep it. Checked before anything is stored."""
     if event.is_private and not connection.sync_private:

@@ -122,18 +122,7 @@ def event_detail(request, pk: int):
     context = _row_context(request, event, membership, next_url=request.get_full_path())
     context.update(selectors.event_detail_context(event))
     context["assignable_deals"] = selectors.assignable_deals(membership.workspace)
-    context["transcript_url_name"] = _transcript_url_name()
     return render(request, "calendar_sync/event_detail.html", context)
-
-
-def _transcript_url_name() -> str:
-    from django.urls import NoReverseMatch
-
-    try:
-        reverse("transcript_detail", args=[0])
-    except NoReverseMatch:
-        return ""
-    return "transcript_detail"
 
 
 @login_required

@@ -104,3 +104,17 @@ def test_pages_show_times_in_the_users_time_zone(user_client, user):
     body = user_client.get("/transcripts/").content.decode()
 
     assert "3:00 PM" in body and "8:00 PM" not in body  # 20:00 UTC is 3 PM in Toronto (EST)
+
+
+def test_adding_an_internal_domain_marks_already_synced_attendees_internal(user_client, workspace, user):
+    from tests.factories import AttendeeFactory, ConnectionFactory, EventFactory
+
+    event = EventFactory(connection=ConnectionFactory(user=user))
+    attendee = AttendeeFactory(event=event, email="pat@subsidiary.example", is_internal=False)
+
+    user_client.post(
+        "/settings/workspace/", {**VALID, "internal_domains_text": "ruby-demo.example\nsubsidiary.example"}
+    )
+
+    attendee.refresh_from_db()
+    assert attendee.is_internal

@@ -28,8 +28,11 @@ def meeting(owner, *, start=BASE, minutes=30, guests=("dana@northwind.example",)
         is_internal=True,
         response=EventAttendee.Response.ORGANIZER,
     )
+    # Internal marks as the sync sets them (workspace domains and the owner's own domain).
+    internal = {*connection.workspace.internal_domains, owner.email.rsplit("@", 1)[-1]}
     for guest in guests:
-        AttendeeFactory(event=event, email=guest, name=guest.split("@")[0].title())
+        is_internal = guest.rsplit("@", 1)[-1] in internal
+        AttendeeFactory(event=event, email=guest, name=guest.split("@")[0].title(), is_internal=is_internal)
     return event
 
 
