@@ -100,11 +100,12 @@ def _transcripts_detach(event_ids: list[int]) -> int:
         if any(_candidate_event_id(c) in ids for c in candidates):
             transcript.match_candidates = [c for c in candidates if _candidate_event_id(c) not in ids]
             transcript.match_detail = {}
+            transcript.match_score = None  # the score is the detail's summary; they go together
             if transcript.match_status == Transcript.MatchStatus.AMBIGUOUS and len(transcript.match_candidates) < 2:
                 transcript.match_status = Transcript.MatchStatus.UNMATCHED
             changed.append(transcript)
     if changed:
-        Transcript.objects.bulk_update(changed, ["match_candidates", "match_detail", "match_status"])
+        Transcript.objects.bulk_update(changed, ["match_candidates", "match_detail", "match_score", "match_status"])
     return detached + len(changed)
 
 
@@ -123,18 +124,14 @@ def _candidate_event_id(candidate) -> int | None:
 
 def _events_delete(events_qs) -> dict:
     event_ids = list(events_qs.values_list("pk", flat=True))
-    counts = {
-        "events": len(event_ids),
-        "attendees": EventAttendee.objects.filter(event_id__in=event_ids).count(),
-        "activities": EventActivity.objects.filter(event_id__in=event_ids).count(),
-        "transcripts_detached": _transcripts_detach(event_ids),
-    }
-    # Chunked so a mailbox with years of history does not build one enormous IN clause.
+    counts = {"events": 0, "attendees": 0, "activities": 0, "transcripts_detached": _transcripts_detach(event_ids)}
+    # Chunked so a mailbox with years of history does not build one enormous IN clause; the counts
+    # come from what each delete removed.
     for start in range(0, len(event_ids), 500):
         chunk = event_ids[start : start + 500]
-        EventActivity.objects.filter(event_id__in=chunk).delete()
-        EventAttendee.objects.filter(event_id__in=chunk).delete()
-        CalendarEvent.objects.filter(pk__in=chunk).delete()
+        counts["activities"] += EventActivity.objects.filter(event_id__in=chunk).delete()[0]
+        counts["attendees"] += EventAttendee.objects.filter(event_id__in=chunk).delete()[0]
+        counts["events"] += CalendarEvent.objects.filter(pk__in=chunk).delete()[1].get(CalendarEvent._meta.label, 0)
     return counts
 
 

@@ -259,28 +259,17 @@ def _fetch(run: SyncRun, connection: CalendarConnection, internal: frozenset[str
     return plan
 
 
-def _in_param_chunk() -> int:
-    # Stay under the database's bound-parameter limit for `IN (...)` lists.
-    limit = db_connection.features.max_query_params
-    return max(100, (limit or 50_000) - 100)
-
-
 def _store(
     run: SyncRun, connection: CalendarConnection, plan: _Plan, internal: frozenset[str]
 ) -> tuple[list[int], list[int]]:
     """Write the plan; returns the ids of (new and changed events, every event in the window)."""
     now = timezone.now()
     window = Q(starts_at__lt=run.window_end, ends_at__gt=run.window_start, removed_at__isnull=True)
-    fetched_ids = list(plan.kept)
-    by_id = Q()
-    chunk = _in_param_chunk()
-    for i in range(0, len(fetched_ids), chunk):
-        by_id |= Q(provider_event_id__in=fetched_ids[i : i + chunk])
     existing = {
         row["provider_event_id"]: row
-        for row in CalendarEvent.objects.filter(window | by_id, connection=connection).values(
-            "id", "provider_event_id", "content_hash", "removed_at"
-        )
+        for row in CalendarEvent.objects.filter(
+            window | Q(provider_event_id__in=list(plan.kept)), connection=connection
+        ).values("id", "provider_event_id", "content_hash", "removed_at")
     }
 
     to_write: list[CalendarEvent] = []
@@ -321,19 +310,7 @@ def _store(
                 unique_fields=["connection", "provider_event_id"],
                 update_fields=UPSERT_UPDATE_FIELDS,
             )
-            id_of = {row["provider_event_id"]: row["id"] for row in existing.values()}
-            for obj in to_write:
-                if obj.pk is None:
-                    obj.pk = id_of.get(obj.provider_event_id)
-            missing = [obj for obj in to_write if obj.pk is None]
-            if missing:  # a backend that cannot return ids from an upsert
-                ids = dict(
-                    CalendarEvent.objects.filter(
-                        connection=connection, provider_event_id__in=[o.provider_event_id for o in missing]
-                    ).values_list("provider_event_id", "id")
-                )
-                for obj in missing:
-                    obj.pk = ids[obj.provider_event_id]
+            # SQLite ≥ 3.35 and PostgreSQL return the ids of upserted rows, so every obj.pk is set here.
             changed_ids = [obj.pk for obj in to_write]
             replaced = [obj.pk for obj in to_write if obj.provider_event_id in existing]
             if replaced:
