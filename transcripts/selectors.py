@@ -18,6 +18,17 @@ def visible_events(user, workspace: Workspace) -> QuerySet[CalendarEvent]:
     return events_visible_to(user).filter(workspace=workspace, state=CalendarEvent.State.ACTIVE)
 
 
+def openable_events(user, event_ids) -> dict[int, bool]:
+    """The meetings among `event_ids` that `user` may open — the meeting page's own rule, so discarded
+    and removed ones included — each mapped to whether it is still active (neither)."""
+    rows = (
+        events_visible_to(user, include_removed=True)
+        .filter(pk__in=[pk for pk in event_ids if pk])
+        .values_list("pk", "state", "removed_at")
+    )
+    return {pk: state == CalendarEvent.State.ACTIVE and removed_at is None for pk, state, removed_at in rows}
+
+
 def transcripts_in(
     workspace: Workspace, *, source: str = "", status: str = "", deal: str = "", query: str = ""
 ) -> QuerySet[Transcript]:

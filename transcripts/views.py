@@ -15,7 +15,6 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from calendar_sync.models import CalendarEvent
 from deals.models import Deal
 from ruby_site.selectors import membership_for, workspace_of
 from transcripts import adapters, samples, selectors, services, signing
@@ -42,14 +41,12 @@ def transcript_list(request):
         "query": request.GET.get("q", "").strip(),
     }
     page = Paginator(selectors.transcripts_in(workspace, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    event_ids = [t.event_id for t in page if t.event_id]
-    visible = set(
-        selectors.visible_events(request.user, workspace).filter(pk__in=event_ids).values_list("pk", flat=True)
-    )
+    openable = selectors.openable_events(request.user, [t.event_id for t in page])
     for transcript in page:
         transcript.explanation = explain(transcript.match_detail)
         # Transcripts are the workspace's; the meeting's subject is only for those who may see it.
-        transcript.event_visible = transcript.event_id in visible
+        transcript.event_visible = transcript.event_id in openable
+        transcript.event_inactive = not openable.get(transcript.event_id, True)
     return render(
         request,
         "transcripts/transcript_list.html",
@@ -68,28 +65,20 @@ def transcript_detail(request, pk: int):
     workspace = workspace_of(request.user)
     transcript = selectors.transcript_get(workspace, pk)
     nearby = list(selectors.events_near_transcript(transcript, request.user).select_related("owner"))
-    visible_ids = {e.pk for e in nearby}
-    if transcript.event_id:
-        visible = selectors.visible_events(request.user, workspace).filter(pk=transcript.event_id)
-        visible_ids |= set(visible.values_list("pk", flat=True))
-    # The viewer's own discarded or removed meetings are not "visible" (not active) but are no secret to them.
-    own_ids = set(
-        CalendarEvent.objects.filter(
-            workspace=workspace, owner=request.user, pk__in=[c["event_id"] for c in transcript.match_candidates or []]
-        ).values_list("pk", flat=True)
-    )
+    candidate_ids = [c["event_id"] for c in transcript.match_candidates or []]
+    openable = selectors.openable_events(request.user, [transcript.event_id, *candidate_ids])
     candidates = [
         {
             **c,
-            "own": c["event_id"] in own_ids,
             "starts": parse_datetime(c.get("starts_at") or ""),
             "explanation": explain(c.get("detail", {})),
-            "visible": c["event_id"] in visible_ids,
+            "visible": c["event_id"] in openable,
+            "inactive": not openable.get(c["event_id"], True),
         }
         for c in transcript.match_candidates or []
     ]
     attendee_emails = set()
-    if transcript.event_id in visible_ids:
+    if transcript.event_id in openable:
         attendee_emails = {e.lower() for e in transcript.event.attendees.values_list("email", flat=True) if e}
         attendee_emails.add((transcript.event.organizer_email or "").lower())
     participants = [{**p, "attended": (p.get("email") or "") in attendee_emails} for p in transcript.participants]
@@ -99,7 +88,8 @@ def transcript_detail(request, pk: int):
         {
             "transcript": transcript,
             "explanation": explain(transcript.match_detail),
-            "event_visible": transcript.event_id in visible_ids,
+            "event_visible": transcript.event_id in openable,
+            "event_inactive": not openable.get(transcript.event_id, True),
             "candidates": candidates,
             "nearby": nearby,
             "participants": participants,

@@ -63,3 +63,20 @@ def test_transcript_pages_name_the_owners_own_discarded_meeting(user_client, wor
         page = user_client.get(url).content.decode()
         assert "Northwind discovery" in page and "Discarded" in page
         assert "colleague" not in page
+
+
+def test_deal_team_member_sees_a_discarded_meeting_they_may_open_by_name(client, workspace, user, member):
+    from django.urls import reverse
+
+    from tests.factories import DealFactory
+
+    deal = DealFactory(workspace=workspace, team=[member])
+    event = meeting(user, subject="Northwind discovery", deal=deal)
+    transcript = ingest(workspace, people=[SAM, DANA])
+    transcript_match_change(transcript=transcript, event=event, user=user)
+    event_discard(event=event, by=user)
+    client.force_login(member)
+
+    page = client.get(reverse("transcript_detail", args=[transcript.pk])).content.decode()
+
+    assert "Northwind discovery" in page and "Discarded" in page and "colleague" not in page
