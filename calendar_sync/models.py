@@ -118,10 +118,38 @@ class SyncRun(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
+class CalendarEventQuerySet(models.QuerySet):
+    def active(self):
+        """The one definition of an event Ruby still works with: not discarded by a user and still in the
+        calendar (not removed or filtered out at the source)."""
+        return self.filter(state=CalendarEvent.State.ACTIVE, removed_at__isnull=True)
+
+
 class CalendarEvent(models.Model):
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
         DISCARDED = "discarded", "Discarded"
+
+    class EventType(models.TextChoices):
+        SINGLE = "singleInstance", "Single"
+        OCCURRENCE = "occurrence", "Occurrence"
+        EXCEPTION = "exception", "Changed occurrence"
+        SERIES_MASTER = "seriesMaster", "Series"
+
+    class OnlineProvider(models.TextChoices):
+        TEAMS = "teams", "Microsoft Teams"
+        ZOOM = "zoom", "Zoom"
+        MEET = "meet", "Google Meet"
+        WEBEX = "webex", "Webex"
+        OTHER = "other", "Online"
+
+    class Sensitivity(models.TextChoices):
+        NORMAL = "normal", "Normal"
+        PERSONAL = "personal", "Personal"
+        PRIVATE = "private", "Private"
+        CONFIDENTIAL = "confidential", "Confidential"
+
+    PRIVATE_SENSITIVITIES = frozenset({Sensitivity.PERSONAL, Sensitivity.PRIVATE, Sensitivity.CONFIDENTIAL})
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="calendar_events")
     connection = models.ForeignKey(CalendarConnection, on_delete=models.CASCADE, related_name="events")
@@ -129,7 +157,7 @@ class CalendarEvent(models.Model):
     provider_event_id = models.CharField(max_length=512)
     ical_uid = models.CharField(max_length=512, blank=True)
     series_master_id = models.CharField(max_length=512, blank=True)
-    event_type = models.CharField(max_length=32, blank=True, help_text="singleInstance, occurrence, exception")
+    event_type = models.CharField(max_length=32, blank=True, choices=EventType.choices)
     subject = models.CharField(max_length=500, blank=True)
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField(db_index=True)
@@ -140,8 +168,8 @@ class CalendarEvent(models.Model):
     organizer_email = models.CharField(max_length=320, blank=True)
     is_online = models.BooleanField(default=False)
     join_url = models.URLField(max_length=2048, blank=True)
-    online_provider = models.CharField(max_length=32, blank=True, help_text="teams, zoom, meet, webex, other")
-    sensitivity = models.CharField(max_length=16, blank=True, help_text="normal, personal, private, confidential")
+    online_provider = models.CharField(max_length=32, blank=True, choices=OnlineProvider.choices)
+    sensitivity = models.CharField(max_length=16, blank=True, choices=Sensitivity.choices)
     show_as = models.CharField(max_length=24, blank=True)
     is_cancelled = models.BooleanField(default=False)
     web_link = models.URLField(max_length=2048, blank=True)
@@ -162,7 +190,9 @@ class CalendarEvent(models.Model):
     last_sync_run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CalendarEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -180,11 +210,11 @@ class CalendarEvent(models.Model):
 
     @property
     def is_private(self) -> bool:
-        return self.sensitivity in ("private", "confidential", "personal")
+        return self.sensitivity in self.PRIVATE_SENSITIVITIES
 
     @property
     def is_recurring(self) -> bool:
-        return bool(self.series_master_id) or self.event_type in ("occurrence", "exception")
+        return bool(self.series_master_id) or self.event_type in (self.EventType.OCCURRENCE, self.EventType.EXCEPTION)
 
 
 class EventAttendee(models.Model):
@@ -196,11 +226,16 @@ class EventAttendee(models.Model):
         DECLINED = "declined", "Declined"
         NOT_RESPONDED = "notResponded", "No response"
 
+    class Type(models.TextChoices):
+        REQUIRED = "required", "Required"
+        OPTIONAL = "optional", "Optional"
+        RESOURCE = "resource", "Resource"
+
     event = models.ForeignKey(CalendarEvent, on_delete=models.CASCADE, related_name="attendees")
     email = models.CharField(max_length=320, blank=True)
     name = models.CharField(max_length=255, blank=True)
     response = models.CharField(max_length=24, choices=Response.choices, default=Response.NONE)
-    attendee_type = models.CharField(max_length=16, default="required", help_text="required, optional, resource")
+    attendee_type = models.CharField(max_length=16, choices=Type.choices, default=Type.REQUIRED)
     is_organizer = models.BooleanField(default=False)
     is_internal = models.BooleanField(default=False)
     contact = models.ForeignKey(

@@ -1,0 +1,7 @@
+"""What ruby_site tells the apps above it. ruby_site imports no other app (design.md §1), so a change the
+higher apps must react to is announced here and they connect to it in their AppConfig.ready()."""
+
+from django.dispatch import Signal
+
+# A workspace's internal domains changed. kwargs: workspace. calendar_sync re-flags stored attendees.
+internal_domains_changed = Signal()
