@@ -1,6 +1,6 @@
 """Writes for accounts, contacts and deals.
 
-Linking calendar attendees to contacts and accounts lives in deals/linking.py.
+Linking calendar attendees to contacts and accounts lives with the events, in calendar_sync/services/linking.py.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calendar_sync.models import CalendarEvent, EventActivity
-from deals.linking import LinkSummary, link_events
+from calendar_sync.services.linking import LinkSummary, link_events
 from deals.models import Deal
 
 

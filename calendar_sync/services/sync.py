@@ -373,7 +373,7 @@ def sync_connection(
     Refused (status 'skipped') when another sync of the connection is running or the connection is
     not connected. Failed runs keep the stored events untouched and record the error in plain words.
     """
-    from deals.linking import link_events
+    from calendar_sync.services.linking import link_events
     from transcripts.services import transcripts_rematch_for_events
 
     run, claimed = _claim(connection_id=connection_id, trigger=trigger, requested_by=requested_by, run_id=run_id)

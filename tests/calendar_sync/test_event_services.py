@@ -12,7 +12,7 @@ from calendar_sync.services.events import (
     event_restore,
     event_unassign_deal,
 )
-from deals.linking import LinkSummary
+from calendar_sync.services.linking import LinkSummary, link_events
 from tests.factories import ContactFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,8 +130,7 @@ def test_unassign_without_a_deal_does_nothing(event, owner):
 
 
 def test_discarded_meeting_is_not_linked_by_process_or_sync(event, owner, workspace):
-    """Discarded meetings are left out of linking (deals.linking skips them)."""
-    from deals.linking import link_events
+    """Discarded meetings are left out of linking (link_events skips them)."""
 
     ContactFactory(workspace=workspace, email="nina@northwind.example")
     event_discard(event=event, by=owner)

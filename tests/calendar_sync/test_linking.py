@@ -1,7 +1,7 @@
 import pytest
 
 from calendar_sync.models import CalendarEvent
-from deals.linking import link_events
+from calendar_sync.services.linking import link_events
 from tests.factories import AccountFactory, AttendeeFactory, ConnectionFactory, ContactFactory, EventFactory
 
 

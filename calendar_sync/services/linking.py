@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from calendar_sync.models import CalendarEvent, EventAttendee
 from deals.models import Account, Contact
 from ruby_site.selectors import email_domain
 
@@ -30,14 +31,11 @@ class LinkSummary:
 
 
 def link_events(*, workspace, event_ids) -> LinkSummary:
-    from calendar_sync.models import CalendarEvent, EventAttendee
-
     summary = LinkSummary()
     # Plain tuples, not model instances: a sync links thousands of events and their attendees at once.
     events = dict(
-        CalendarEvent.objects.filter(
-            workspace=workspace, pk__in=list(event_ids), state=CalendarEvent.State.ACTIVE
-        ).values_list("id", "account_id")
+        CalendarEvent.objects.filter(workspace=workspace, pk__in=list(event_ids), state=CalendarEvent.State.ACTIVE)
+        .values_list("id", "account_id")
     )
     if not events:
         return summary
