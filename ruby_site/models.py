@@ -177,11 +177,16 @@ class AuditEntry(models.Model):
         DELETION_CLOSED = "deletion_closed", "Deletion request closed"
         ADMIN_CHANGE = "admin_change", "Changed in admin"
 
+    class ActorKind(models.TextChoices):
+        USER = "user", "User"
+        SUPPORT = "support", "Support"
+        SYSTEM = "system", "System"
+
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
-    actor_label = models.CharField(max_length=120, blank=True, editable=False, help_text="system, support, …")
+    actor_label = models.CharField(max_length=120, blank=True, editable=False, choices=ActorKind.choices)
     workspace = models.ForeignKey(
         Workspace, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
