@@ -149,6 +149,15 @@ class CalendarEvent(models.Model):
         PRIVATE = "private", "Private"
         CONFIDENTIAL = "confidential", "Confidential"
 
+    class ShowAs(models.TextChoices):
+        # Graph's showAs values, as Outlook words them.
+        FREE = "free", "Free"
+        TENTATIVE = "tentative", "Tentative"
+        BUSY = "busy", "Busy"
+        OOF = "oof", "Out of office"
+        WORKING_ELSEWHERE = "workingElsewhere", "Working elsewhere"
+        UNKNOWN = "unknown", "Unknown"
+
     PRIVATE_SENSITIVITIES = frozenset({Sensitivity.PERSONAL, Sensitivity.PRIVATE, Sensitivity.CONFIDENTIAL})
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="calendar_events")
@@ -170,7 +179,7 @@ class CalendarEvent(models.Model):
     join_url = models.URLField(max_length=2048, blank=True)
     online_provider = models.CharField(max_length=32, blank=True, choices=OnlineProvider.choices)
     sensitivity = models.CharField(max_length=16, blank=True, choices=Sensitivity.choices)
-    show_as = models.CharField(max_length=24, blank=True)
+    show_as = models.CharField(max_length=24, blank=True, choices=ShowAs.choices)
     is_cancelled = models.BooleanField(default=False)
     web_link = models.URLField(max_length=2048, blank=True)
     content_hash = models.CharField(max_length=64, blank=True, help_text="Detects unchanged events on re-sync.")

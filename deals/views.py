@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from deals import selectors, services
 from deals.forms import AccountForm, ContactForm, DealForm
 from deals.models import Deal
+from ruby_site.access import member_required
 from ruby_site.selectors import workspace_of
 
 PAGE_SIZE = 25
@@ -17,9 +18,9 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-@login_required
+@member_required
 def account_list(request):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     query = request.GET.get("q", "").strip()
     page = _page(request, selectors.accounts_in(workspace, query=query))
     return render(request, "deals/account_list.html", {"page": page, "q": query})
@@ -43,9 +44,9 @@ def account_detail(request, pk: int):
     )
 
 
-@login_required
+@member_required
 def account_edit(request, pk: int | None = None):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     account = selectors.account_get(workspace, pk) if pk else None
     form = AccountForm(request.POST or None, instance=account, workspace=workspace)
     if request.method == "POST" and form.is_valid():
@@ -57,9 +58,9 @@ def account_edit(request, pk: int | None = None):
     )
 
 
-@login_required
+@member_required
 def contact_list(request):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     query = request.GET.get("q", "").strip()
     page = _page(request, selectors.contacts_in(workspace, query=query))
     return render(request, "deals/contact_list.html", {"page": page, "q": query})
@@ -81,9 +82,9 @@ def contact_detail(request, pk: int):
     )
 
 
-@login_required
+@member_required
 def contact_edit(request, pk: int | None = None):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     contact = selectors.contact_get(workspace, pk) if pk else None
     initial = {}
     if contact is None and request.GET.get("email"):
@@ -101,9 +102,9 @@ def contact_edit(request, pk: int | None = None):
     )
 
 
-@login_required
+@member_required
 def deal_list(request):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     query = request.GET.get("q", "").strip()
     stage = request.GET.get("stage", "")
     page = _page(request, selectors.deals_in(workspace, query=query, stage=stage))
@@ -131,9 +132,9 @@ def deal_detail(request, pk: int):
     )
 
 
-@login_required
+@member_required
 def deal_edit(request, pk: int | None = None):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     deal = selectors.deal_get(workspace, pk) if pk else None
     initial = {} if deal else {"owner": request.user}
     form = DealForm(request.POST or None, instance=deal, workspace=workspace, initial=initial)

@@ -3,7 +3,7 @@
 `@member_required` resolves the signed-in user's membership (loaded once by WorkspaceMiddleware), puts it on the
 request as `request.membership` / `request.workspace`, and answers 404 for a user outside any workspace, so an id
 from another workspace and "no workspace" look the same. `@admin_required` additionally answers 403 for a member
-who is not a workspace admin.
+who is not a workspace admin; `@admin_required_to_change` lets every member read a page and only admins post to it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 NOT_A_MEMBER = "You are not a member of any workspace."
 ADMINS_ONLY = "Only workspace admins can change workspace settings."
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def member_required(view):
@@ -37,6 +38,20 @@ def admin_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.membership.is_admin:
+            raise PermissionDenied(ADMINS_ONLY)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def admin_required_to_change(view):
+    """A page every member may read but only admins may change: GET for all members, 403 for a non-admin's
+    POST (or any other unsafe method)."""
+
+    @member_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in SAFE_METHODS and not request.membership.is_admin:
             raise PermissionDenied(ADMINS_ONLY)
         return view(request, *args, **kwargs)
 

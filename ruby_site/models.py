@@ -76,18 +76,17 @@ class Workspace(models.Model):
         OWNER_AND_DEAL_TEAM = "owner_and_deal_team", "Event owner and the assigned deal's team"
         WORKSPACE = "workspace", "Everyone in the workspace"
 
-    SYNC_INTERVAL_CHOICES = [
-        (0, "Off — manual sync only"),
-        (15, "Every 15 minutes"),
-        (60, "Every hour"),
-        (360, "Every 6 hours"),
-        (1440, "Daily"),
-    ]
+    class SyncInterval(models.IntegerChoices):
+        OFF = 0, "Off — manual sync only"
+        EVERY_15_MINUTES = 15, "Every 15 minutes"
+        HOURLY = 60, "Every hour"
+        EVERY_6_HOURS = 360, "Every 6 hours"
+        DAILY = 1440, "Daily"
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     internal_domains = models.JSONField(default=list, blank=True, help_text="Your organisation's email domains.")
-    sync_interval_minutes = models.PositiveIntegerField(choices=SYNC_INTERVAL_CHOICES, default=60)
+    sync_interval_minutes = models.PositiveIntegerField(choices=SyncInterval.choices, default=SyncInterval.HOURLY)
     event_visibility = models.CharField(
         max_length=32, choices=Visibility.choices, default=Visibility.OWNER_AND_DEAL_TEAM
     )
@@ -177,11 +176,16 @@ class AuditEntry(models.Model):
         DELETION_CLOSED = "deletion_closed", "Deletion request closed"
         ADMIN_CHANGE = "admin_change", "Changed in admin"
 
+    class ActorKind(models.TextChoices):
+        USER = "user", "User"
+        SUPPORT = "support", "Support"
+        SYSTEM = "system", "System"
+
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
-    actor_label = models.CharField(max_length=120, blank=True, editable=False, help_text="system, support, …")
+    actor_label = models.CharField(max_length=120, blank=True, editable=False, choices=ActorKind.choices)
     workspace = models.ForeignKey(
         Workspace, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

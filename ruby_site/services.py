@@ -78,7 +78,7 @@ def audit_record(
     return AuditEntry.objects.create(
         action=action,
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor_label or ("user" if actor is not None else "system"),
+        actor_label=actor_label or (AuditEntry.ActorKind.USER if actor is not None else AuditEntry.ActorKind.SYSTEM),
         workspace=workspace,
         object_type=object_type,
         object_id=object_id,

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ruby_site import services
+from ruby_site.access import NOT_A_MEMBER, admin_required, admin_required_to_change, member_required
 from ruby_site.adapters import INVITATION_SESSION_KEY
 from ruby_site.forms import InvitationForm, ProfileForm, WorkspaceSettingsForm
 from ruby_site.models import Invitation
@@ -15,16 +17,10 @@ from ruby_site.selectors import open_invitation
 
 
 def _membership(request):
+    # Only the home and integrations pages still use this; they move out of this module with their own access.
     membership = request.membership
     if membership is None:
-        raise Http404("You are not a member of any workspace.")
-    return membership
-
-
-def _admin_membership(request):
-    membership = _membership(request)
-    if not membership.is_admin:
-        raise PermissionDenied("Only workspace admins can change workspace settings.")
+        raise Http404(NOT_A_MEMBER)
     return membership
 
 
@@ -37,9 +33,8 @@ def home(request):
     return render(request, "ruby_site/home.html", home_context(user=request.user, workspace=membership.workspace))
 
 
-@login_required
+@member_required
 def settings_profile(request):
-    _membership(request)
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -48,12 +43,9 @@ def settings_profile(request):
     return render(request, "ruby_site/settings_profile.html", {"form": form, "section": "profile"})
 
 
-@login_required
+@admin_required_to_change
 def settings_workspace(request):
-    membership = _membership(request)
-    workspace = membership.workspace
-    if request.method == "POST":
-        _admin_membership(request)
+    workspace = request.workspace
     form = WorkspaceSettingsForm(request.POST or None, instance=workspace)
     if request.method == "POST" and form.is_valid():
         services.workspace_update(
@@ -65,7 +57,7 @@ def settings_workspace(request):
         )
         messages.success(request, "Workspace settings saved.")
         return redirect("settings_workspace")
-    if not membership.is_admin:
+    if not request.membership.is_admin:
         for field in form.fields.values():
             field.disabled = True
     return render(
@@ -74,28 +66,25 @@ def settings_workspace(request):
         {
             "form": form,
             "section": "workspace",
-            "can_edit": membership.is_admin,
+            "can_edit": request.membership.is_admin,
         },
     )
 
 
-@login_required
+@admin_required_to_change
 def settings_members(request):
-    membership = _membership(request)
-    workspace = membership.workspace
+    workspace = request.workspace
     form = InvitationForm(request.POST or None, workspace=workspace)
-    if request.method == "POST":
-        _admin_membership(request)
-        if form.is_valid():
-            invitation = services.invitation_create(
-                workspace=workspace,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                invited_by=request.user,
-            )
-            _send_invitation(request, invitation)
-            messages.success(request, f"Invitation sent to {invitation.email}.")
-            return redirect("settings_members")
+    if request.method == "POST" and form.is_valid():
+        invitation = services.invitation_create(
+            workspace=workspace,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+        )
+        _send_invitation(request, invitation)
+        messages.success(request, f"Invitation sent to {invitation.email}.")
+        return redirect("settings_members")
     return render(
         request,
         "ruby_site/settings_members.html",
@@ -104,27 +93,24 @@ def settings_members(request):
             "section": "members",
             "members": workspace.memberships.select_related("user").order_by("user__email"),
             "invitations": workspace.invitations.filter(accepted_at__isnull=True),
-            "can_edit": membership.is_admin,
+            "can_edit": request.membership.is_admin,
         },
     )
 
 
+# Login, then the method, then the workspace: the order these answers have always come in (a GET is a 405 for
+# anyone signed in).
 @login_required
 @require_POST
+@admin_required
 def invitation_revoke(request, pk: int):
-    membership = _admin_membership(request)
-    invitation = Invitation.objects.filter(workspace=membership.workspace, pk=pk, accepted_at__isnull=True).first()
-    if invitation is None:
-        raise Http404
+    invitation = get_object_or_404(Invitation, workspace=request.workspace, pk=pk, accepted_at__isnull=True)
     invitation.delete()
     messages.success(request, f"Invitation for {invitation.email} withdrawn.")
     return redirect("settings_members")
 
 
 def _send_invitation(request, invitation) -> None:
-    from django.core.mail import send_mail
-    from django.urls import reverse
-
     link = request.build_absolute_uri(reverse("invitation_accept", args=[invitation.token]))
     send_mail(
         subject=f"You're invited to {invitation.workspace.name} on Ruby",

@@ -35,11 +35,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def workspace(self, create, extracted, **kwargs):
         """UserFactory(workspace=ws, role="admin") makes the membership; workspace=False makes none."""
-        if not create or extracted is False:
+        if not create:
             return
-        role = kwargs.get("role", Membership.Role.MEMBER)
-        Membership.objects.create(user=self, workspace=extracted or WorkspaceFactory(), role=role)
-        self.save()
+        if extracted is not False:
+            role = kwargs.get("role", Membership.Role.MEMBER)
+            Membership.objects.create(user=self, workspace=extracted or WorkspaceFactory(), role=role)
+        self.save()  # keeps the password set above (skip_postgeneration_save), so force_login sessions hold
 
 
 class AccountFactory(factory.django.DjangoModelFactory):

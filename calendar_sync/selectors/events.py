@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from calendar_sync.models import CalendarEvent, EventActivity, EventAttendee, SyncRun
-from deals.models import Deal
+from deals.models import Account, Deal
 from ruby_site.models import Membership, Workspace
 from ruby_site.selectors import membership_for
 
@@ -149,11 +149,11 @@ def calendar_events(
     if filters.view == "discarded":
         qs = qs.filter(state=CalendarEvent.State.DISCARDED).order_by("-starts_at", "-id")
     elif filters.view == "past":
-        qs = qs.filter(state=CalendarEvent.State.ACTIVE, starts_at__lt=today_start).order_by("-starts_at", "-id")
+        qs = qs.active().filter(starts_at__lt=today_start).order_by("-starts_at", "-id")
     else:
         # All of today (meetings already over today stay in view) through the end of the seventh day ahead.
         window_end = local_day_start(today + timedelta(days=UPCOMING_DAYS + 1), zone)
-        qs = qs.filter(state=CalendarEvent.State.ACTIVE, ends_at__gte=today_start, starts_at__lt=window_end)
+        qs = qs.active().filter(ends_at__gte=today_start, starts_at__lt=window_end)
         qs = qs.order_by("starts_at", "id")
     if filters.account:
         qs = qs.filter(account_id=filters.account)
@@ -195,8 +195,6 @@ def group_by_day(events, zone: zoneinfo.ZoneInfo, *, previous_day: date | None =
 
 
 def calendar_filter_choices(workspace: Workspace) -> dict:
-    from deals.models import Account
-
     return {
         "accounts": Account.objects.filter(workspace=workspace).only("id", "name").order_by("name"),
         "deals": Deal.objects.filter(workspace=workspace).only("id", "name").order_by("name"),
@@ -205,9 +203,4 @@ def calendar_filter_choices(workspace: Workspace) -> dict:
 
 def deal_meetings(deal: Deal, user) -> QuerySet[CalendarEvent]:
     """The meetings assigned to `deal` that `user` may see (the deal page's Meetings section)."""
-    return (
-        events_visible_to(user)
-        .filter(deal=deal, state=CalendarEvent.State.ACTIVE)
-        .select_related("owner")
-        .order_by("-starts_at", "-id")
-    )
+    return events_visible_to(user).active().filter(deal=deal).select_related("owner").order_by("-starts_at", "-id")

@@ -1,7 +1,8 @@
 """calendar_sync services: events — discard, restore, process again, assign to a deal (design.md §3 step 5).
 
 Each write records an EventActivity row for the meeting's activity trail. Callers check visibility and
-permissions first (selectors.events); these functions still refuse a deal from another workspace.
+permissions first (selectors.events); these functions still refuse a deal from another workspace. `updated_at` is
+auto_now: naming it in update_fields is what stamps it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from django.utils import timezone
 from calendar_sync.models import CalendarEvent, EventActivity
 from calendar_sync.services.linking import LinkSummary, link_events
 from deals.models import Deal
+from ruby_site.errors import UserFacingError
 
 
-class EventActionError(Exception):
+class EventActionError(UserFacingError):
     """An action that cannot be done on this meeting; the message is shown to the user as is."""
+
+    code = "event_action"
 
 
 def _record(*, event: CalendarEvent, by, action: str, detail: str = "") -> EventActivity:
@@ -30,11 +34,9 @@ def event_discard(*, event: CalendarEvent, by) -> CalendarEvent:
     sync leaves the state alone, so it stays discarded across syncs."""
     if event.is_discarded:
         return event
-    now = timezone.now()
     event.state = CalendarEvent.State.DISCARDED
-    event.discarded_at = now
+    event.discarded_at = timezone.now()
     event.discarded_by = by
-    event.updated_at = now
     event.save(update_fields=["state", "discarded_at", "discarded_by", "updated_at"])
     _record(event=event, by=by, action=EventActivity.Action.DISCARDED)
     from transcripts.services import transcripts_rematch_without_event
@@ -50,7 +52,6 @@ def event_restore(*, event: CalendarEvent, by) -> CalendarEvent:
     event.state = CalendarEvent.State.ACTIVE
     event.discarded_at = None
     event.discarded_by = None
-    event.updated_at = timezone.now()
     event.save(update_fields=["state", "discarded_at", "discarded_by", "updated_at"])
     _record(event=event, by=by, action=EventActivity.Action.RESTORED)
     from transcripts.services import transcripts_rematch_for_events
@@ -120,7 +121,6 @@ def event_assign_deal(*, event: CalendarEvent, deal: Deal, by) -> CalendarEvent:
         return event
     previous = event.deal
     event.deal = deal
-    event.updated_at = timezone.now()
     event.save(update_fields=["deal", "updated_at"])
     detail = deal.name if previous is None else f"{deal.name} (was {previous.name})"
     _record(event=event, by=by, action=EventActivity.Action.ASSIGNED, detail=detail)
@@ -133,7 +133,6 @@ def event_unassign_deal(*, event: CalendarEvent, by) -> CalendarEvent:
         return event
     previous = event.deal
     event.deal = None
-    event.updated_at = timezone.now()
     event.save(update_fields=["deal", "updated_at"])
     _record(event=event, by=by, action=EventActivity.Action.UNASSIGNED, detail=previous.name)
     return event

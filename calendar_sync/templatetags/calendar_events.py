@@ -6,15 +6,19 @@ from urllib.parse import urlsplit
 
 from django import template
 
+from calendar_sync.models import CalendarEvent, EventAttendee
+from calendar_sync.selectors.events import user_zone
+
 register = template.Library()
 
 JOIN_LABELS = {"teams": "Join Teams", "zoom": "Join Zoom", "meet": "Join Meet", "webex": "Join Webex"}
 PROVIDER_NAMES = {"teams": "Teams", "zoom": "Zoom", "meet": "Google Meet", "webex": "Webex"}
-RESPONSES = {
-    "accepted": ("Accepted", "ok"),
-    "tentativelyAccepted": ("Tentative", "warn"),
-    "declined": ("Declined", "bad"),
-    "organizer": ("Organizer", "info"),
+RESPONSE_LABELS = dict(EventAttendee.Response.choices)
+RESPONSE_TONES = {
+    EventAttendee.Response.ACCEPTED: "ok",
+    EventAttendee.Response.TENTATIVE: "warn",
+    EventAttendee.Response.DECLINED: "bad",
+    EventAttendee.Response.ORGANIZER: "info",
 }
 
 
@@ -37,12 +41,12 @@ def http_url(value: str) -> str:
 
 @register.filter
 def response_label(attendee) -> str:
-    return RESPONSES.get(attendee.response, ("No response", "muted"))[0]
+    return RESPONSE_LABELS.get(attendee.response, "No response")
 
 
 @register.filter
 def response_tone(attendee) -> str:
-    return RESPONSES.get(attendee.response, ("No response", "muted"))[1]
+    return RESPONSE_TONES.get(attendee.response, "muted")
 
 
 @register.filter
@@ -59,20 +63,11 @@ def linked_contacts(event) -> list:
 @register.filter
 def zone_of(user) -> str:
     """The user's IANA zone for `{% timezone user|zone_of %}`; a bad stored value shows UTC rather than a crash."""
-    from calendar_sync.selectors.events import user_zone
-
     return user_zone(user).key
 
 
-# Graph's showAs values, as Outlook words them.
-SHOW_AS = {
-    "free": "Free",
-    "tentative": "Tentative",
-    "busy": "Busy",
-    "oof": "Out of office",
-    "workingelsewhere": "Working elsewhere",
-    "unknown": "Unknown",
-}
+# Looked up case-blind: the stored value is whatever Graph sent.
+SHOW_AS = {value.lower(): label for value, label in CalendarEvent.ShowAs.choices}
 
 
 @register.filter

@@ -13,7 +13,8 @@ from calendar_sync.services.events import (
     event_unassign_deal,
 )
 from calendar_sync.services.linking import LinkSummary, link_events
-from tests.factories import ContactFactory, DealFactory
+from ruby_site.errors import UserFacingError
+from tests.factories import ContactFactory, DealFactory, TranscriptFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,17 +65,28 @@ def test_process_again_links_contacts_and_account_and_sets_processed_at(event, o
     assert activity.action == "processed" and activity.detail == summary.message
 
 
-def test_process_again_reruns_transcript_matching_for_this_meeting(event, owner, workspace, monkeypatch):
-    calls = []
+def test_process_again_matches_a_waiting_transcript_to_this_meeting(event, owner, workspace):
+    transcript = TranscriptFactory(
+        workspace=workspace,
+        started_at=event.starts_at,
+        ended_at=event.ends_at,
+        participants=[{"name": "Nina Northwind", "email": "nina@northwind.example"}],
+    )
 
-    def fake_rematch(*, workspace, event_ids):
-        calls.append((workspace, list(event_ids)))
-        return 2
-
-    monkeypatch.setattr("transcripts.services.transcripts_rematch_for_events", fake_rematch)
     summary = event_process_again(event=event, by=owner)
-    assert calls == [(workspace, [event.pk])]
-    assert summary.message.endswith("matched 2 transcripts.")
+
+    transcript.refresh_from_db()
+    assert transcript.event == event
+    assert summary.message.endswith("matched 1 transcript.")
+
+
+def test_process_again_says_what_went_wrong_in_words_the_view_shows(event, owner):
+    event_discard(event=event, by=owner)
+
+    with pytest.raises(UserFacingError) as refused:
+        event_process_again(event=event, by=owner)
+
+    assert str(refused.value) == "This meeting is discarded, so Ruby does not process it. Restore it first."
 
 
 def test_process_again_refuses_a_discarded_meeting(event, owner):

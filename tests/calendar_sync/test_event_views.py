@@ -169,15 +169,15 @@ def test_calendar_labels_the_time_zone(client, owner, event):
     assert "America/Toronto" in _html(client.get(reverse("calendar")))
 
 
-def test_pagination_keeps_day_grouping(owner_client, connection, monkeypatch):
-    monkeypatch.setattr(event_views, "PAGE_SIZE", 2)
-    start = timezone.now() + timedelta(days=1)
-    for i in range(3):
-        EventFactory(connection=connection, subject=f"Same day {i}", starts_at=start + timedelta(minutes=i))
+def test_pagination_keeps_day_grouping(owner_client, connection):
+    start = timezone.now().replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    last = event_views.PAGE_SIZE
+    for i in range(last + 1):
+        EventFactory(connection=connection, subject=f"Same day {i:03d}", starts_at=start + timedelta(minutes=i))
     first = _html(owner_client.get(reverse("calendar")))
     second = _html(owner_client.get(reverse("calendar") + "?page=2"))
-    assert "Same day 0" in first and "Same day 1" in first and "Same day 2" not in first
-    assert "Same day 2" in second and "(continued)" in second
+    assert "Same day 000" in first and f"Same day {last - 1:03d}" in first and f"Same day {last:03d}" not in first
+    assert f"Same day {last:03d}" in second and "(continued)" in second
 
 
 def test_calendar_for_user_of_other_workspace_shows_none_of_ours(outsider_client, event):
@@ -395,15 +395,11 @@ def _many_meetings(connection, workspace, n):
             TranscriptFactory(workspace=workspace, event=event)
 
 
-def test_calendar_runs_a_bounded_number_of_queries(
-    owner_client, connection, workspace, monkeypatch, django_assert_max_num_queries
-):
-    monkeypatch.setattr(event_views, "PAGE_SIZE", 500)  # every one of the 200 meetings on one page
-    monkeypatch.setattr("calendar_sync.selectors.events.UPCOMING_DAYS", 7 * 2)
-    _many_meetings(connection, workspace, 200)
+def test_calendar_runs_a_bounded_number_of_queries(owner_client, connection, workspace, django_assert_max_num_queries):
+    _many_meetings(connection, workspace, event_views.PAGE_SIZE + 10)  # a full page and more behind it
     with django_assert_max_num_queries(12):
         html = _html(owner_client.get(reverse("calendar")))
-    assert html.count('class="event-row') == 200
+    assert html.count('class="event-row') == event_views.PAGE_SIZE
 
 
 def test_event_detail_words_show_as_like_outlook(owner_client, event):

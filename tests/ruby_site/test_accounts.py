@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from ruby_site.models import Invitation, Membership, User, Workspace
 from tests.factories import UserFactory
@@ -125,3 +126,40 @@ def test_member_cannot_invite(member_client):
 
     assert response.status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_admin_withdraws_an_open_invitation(user_client, workspace, user):
+    invitation = Invitation.objects.create(workspace=workspace, email="late@ruby-demo.example", invited_by=user)
+
+    response = user_client.post(f"/settings/members/invitations/{invitation.pk}/revoke/", follow=True)
+
+    assert response.redirect_chain == [("/settings/members/", 302)]
+    assert "Invitation for late@ruby-demo.example withdrawn." in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_member_cannot_withdraw_an_invitation(member_client, workspace, user):
+    invitation = Invitation.objects.create(workspace=workspace, email="late@ruby-demo.example", invited_by=user)
+
+    response = member_client.post(f"/settings/members/invitations/{invitation.pk}/revoke/")
+
+    assert response.status_code == 403
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_an_accepted_invitation_cannot_be_withdrawn(user_client, workspace, user):
+    invitation = Invitation.objects.create(
+        workspace=workspace, email="joined@ruby-demo.example", invited_by=user, accepted_at=timezone.now()
+    )
+
+    response = user_client.post(f"/settings/members/invitations/{invitation.pk}/revoke/")
+
+    assert response.status_code == 404
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_outsider_members_page_lists_only_their_own_workspace(outsider_client, user):
+    page = outsider_client.get("/settings/members/").content.decode()
+
+    assert "eve@other.example" in page
+    assert user.email not in page
