@@ -18,14 +18,12 @@ from calendar_sync.models import (
     SandboxGrant,
     SyncRun,
 )
-from calendar_sync.services.privacy import (
-    PrivacyError,
+from calendar_sync.services.deletion_requests import deletion_request_open, deletion_request_queue
+from calendar_sync.services.erasure import PrivacyError, pseudonym_for
+from calendar_sync.services.lifecycle import (
     connection_admin_change_record,
     connection_disable,
     connection_reenable,
-    deletion_request_open,
-    deletion_request_queue,
-    pseudonym_for,
 )
 
 SUPPORT_PERMISSION = "calendar_sync.support_connection"

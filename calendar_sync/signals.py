@@ -13,4 +13,16 @@ event_discarded = Signal()
 event_restored = Signal()
 
 # These events are about to be deleted (disconnect with purge, erasure). kwargs: event_ids (list[int]).
+# Receivers return how many of their rows they changed (the purge reports the sum as "transcripts_detached").
 events_deleting = Signal()
+
+# A deletion request erases a person (an attendee email) from a workspace, or from every workspace when
+# workspace is None. Receivers answer with what they hold of that person or change in their own rows.
+
+# kwargs: email (lower-cased), workspace. Receivers return an iterable of the names the person went by.
+person_names_requested = Signal()
+
+# kwargs: email, workspace, anonymise (False = purge), scrub (calendar_sync.services.erasure.Scrubber, the one
+# routine that rewrites text and JSON), related_event_ids (set[int], events the person attended or organised).
+# Receivers scrub their rows with `scrub` and return a dict of counts, merged into the request's result.
+person_erasing = Signal()

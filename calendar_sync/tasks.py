@@ -3,6 +3,12 @@
 Sections: sync (schedule fan-out, one connection), privacy (purge, anonymise, retention).
 """
 
+from django_q.models import Schedule
+
+from calendar_sync.services.deletion_requests import deletion_request_run
+from calendar_sync.services.retention import retention_close_out
+from ruby_site.models import User
+
 # --- sync ------------------------------------------------------------------------------------
 
 
@@ -26,26 +32,19 @@ def schedule_fanout() -> int:
 
 def deletion_request_run_task(request_id: int, by_id: int | None = None) -> dict:
     """Run one deletion request (Purge or Anonymise). Safe to run twice: a done request is skipped."""
-    from calendar_sync.services.privacy import deletion_request_run
-    from ruby_site.models import User
-
     by = User.objects.filter(pk=by_id).first() if by_id else None
     request = deletion_request_run(deletion_request_id=request_id, by=by)
     return {"request": request.pk, "status": request.status}
 
 
 def retention_task() -> dict:
-    """Daily close-out of stale sync state and tokens; see services.privacy.retention_close_out."""
-    from calendar_sync.services.privacy import retention_close_out
-
+    """Daily close-out of stale sync state and tokens; see services.retention.retention_close_out."""
     return retention_close_out()
 
 
 def privacy_schedules() -> list[dict]:
     """Schedule specs for `setup_schedules`: create or update each by its unique `name`, e.g.
     Schedule.objects.update_or_create(name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"})."""
-    from django_q.models import Schedule
-
     return [
         {
             "name": "calendar_sync.retention",

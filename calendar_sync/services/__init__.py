@@ -1,1 +1,2 @@
-"""Writes for calendar_sync, one module per area: connection, sync, events, privacy."""
+"""Writes for calendar_sync, one module per area: connection, sync, events, linking,
+lifecycle (disconnect, disable, re-enable), erasure (purge, anonymise), deletion_requests, retention, support."""

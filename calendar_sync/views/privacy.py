@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from calendar_sync.models import CalendarConnection
 from calendar_sync.selectors.connection import connection_for
-from calendar_sync.services.privacy import connection_disconnect
-from ruby_site.selectors import workspace_of
+from calendar_sync.services.lifecycle import connection_disconnect
+from ruby_site.access import member_required
 
 
 class DisconnectForm(forms.Form):
@@ -24,14 +23,13 @@ class DisconnectForm(forms.Form):
 
 
 def _own_connection(request) -> CalendarConnection:
-    workspace = workspace_of(request.user)
     connection = connection_for(request.user)
-    if connection is None or connection.workspace_id != workspace.pk:
+    if connection is None or connection.workspace_id != request.workspace.pk:
         raise Http404("There is no Outlook Calendar connection to disconnect.")
     return connection
 
 
-@login_required
+@member_required
 def connection_disconnect_view(request):
     connection = _own_connection(request)
     form = DisconnectForm(request.POST if request.method == "POST" else None)

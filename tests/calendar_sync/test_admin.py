@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from calendar_sync.models import CalendarConnection, DataDeletionRequest
-from calendar_sync.services.privacy import deletion_request_open
+from calendar_sync.services.deletion_requests import deletion_request_open
 from ruby_site.models import AuditEntry
 from tests.calendar_sync.privacy_data import ACCESS_TOKEN, REFRESH_TOKEN, connected_calendar
 from tests.factories import UserFactory
@@ -201,7 +201,7 @@ def test_anonymise_action_on_user_subject_explains_and_changes_nothing(support_c
 
 def test_audit_entries_cannot_be_changed_or_deleted_from_the_admin(admin_client, user):
     connection, _, _ = connected_calendar(user, subscription_id="")
-    from calendar_sync.services.privacy import connection_disable
+    from calendar_sync.services.lifecycle import connection_disable
 
     connection_disable(connection=connection, by=user, reason="test")
     entry = AuditEntry.objects.get()

@@ -1,12 +1,15 @@
+"""The user's Disconnect (calendar_sync.views.privacy and services.lifecycle). Microsoft is faked at its HTTP
+boundary; the connection holds a real MSAL cache whose access token removes the subscription."""
+
 import logging
 
 import pytest
 import responses
+from django.template.loader import render_to_string
 from django.urls import reverse
 
-from calendar_sync import auth
 from calendar_sync.models import CalendarConnection, CalendarEvent, EventAttendee, SyncRun
-from calendar_sync.services.privacy import connection_disconnect
+from calendar_sync.services.lifecycle import connection_disconnect
 from ruby_site.models import AuditEntry
 from tests.calendar_sync.privacy_data import ACCESS_TOKEN, GRAPH, REFRESH_TOKEN, connected_calendar
 from tests.factories import DealFactory
@@ -16,20 +19,7 @@ URL = "/settings/integrations/outlook/disconnect/"
 
 
 @pytest.fixture
-def graph_token(monkeypatch):
-    """The MSAL boundary: the access token Disconnect uses to remove the subscription."""
-    calls = []
-
-    def fake(connection, *, force_refresh=False):
-        calls.append(connection.pk)
-        return ACCESS_TOKEN
-
-    monkeypatch.setattr(auth, "get_access_token", fake)
-    return calls
-
-
-@pytest.fixture
-def graph(graph_token):
+def graph():
     with responses.RequestsMock() as rsps:
         rsps.add(responses.DELETE, f"{GRAPH}/v1.0/subscriptions/sub-123", status=204)
         yield rsps
@@ -98,10 +88,11 @@ def test_disconnect_with_purge_deletes_synced_data(user_client, user, graph):
     assert Transcript.objects.count() == 1  # transcripts themselves are the workspace's, kept
 
 
-def test_disconnect_with_purge_leaves_colleagues_events(user, member, graph_token):
+def test_disconnect_with_purge_leaves_colleagues_events(user, member):
     connection, _, _ = connected_calendar(user, subscription_id="")
     colleague, colleague_events, _ = connected_calendar(member, subscription_id="", prefix="Orbit")
-    connection_disconnect(connection=connection, by=user, purge=True)
+    with responses.RequestsMock():
+        connection_disconnect(connection=connection, by=user, purge=True)
     assert CalendarEvent.objects.filter(connection=colleague).count() == len(colleague_events)
 
 
@@ -117,7 +108,7 @@ def test_disconnect_records_audit_with_counts(user, graph):
     assert AuditEntry.objects.filter(action=AuditEntry.Action.PURGE).count() == 1
 
 
-def test_disconnect_survives_graph_failure_and_records_it(user_client, user, graph_token):
+def test_disconnect_survives_graph_failure_and_records_it(user_client, user):
     connection, _, _ = connected_calendar(user)
     with responses.RequestsMock() as rsps:
         rsps.add(responses.DELETE, f"{GRAPH}/v1.0/subscriptions/sub-123", status=400, json={"error": {"code": "Bad"}})
@@ -130,27 +121,29 @@ def test_disconnect_survives_graph_failure_and_records_it(user_client, user, gra
     assert "could not be removed" in response.content.decode()
 
 
-def test_disconnect_survives_missing_token(user, monkeypatch):
-    def refuse(connection, *, force_refresh=False):
-        raise auth.ReconnectRequired("gone")
-
-    monkeypatch.setattr(auth, "get_access_token", refuse)
-    connection, _, _ = connected_calendar(user)
-    with responses.RequestsMock():  # no HTTP call at all
+def test_disconnect_survives_missing_token(user):
+    connection, _, _ = connected_calendar(user, token_cache="")
+    with responses.RequestsMock() as rsps:
         connection_disconnect(connection=connection, by=user, purge=False)
+    assert len(rsps.calls) == 0
     connection.refresh_from_db()
     assert connection.status == CalendarConnection.Status.NOT_CONNECTED
     assert connection.subscription_id == ""
+    assert connection.last_error == (
+        "The Microsoft subscription could not be removed (no valid access); it will expire on its own."
+    )
 
 
-def test_disconnect_without_subscription_calls_no_graph(user, graph_token):
+def test_disconnect_without_subscription_calls_no_graph(user):
     connection, _, _ = connected_calendar(user, subscription_id="")
-    with responses.RequestsMock():
+    with responses.RequestsMock() as rsps:
         connection_disconnect(connection=connection, by=user, purge=False)
-    assert graph_token == []
+    assert len(rsps.calls) == 0
+    connection.refresh_from_db()
+    assert connection.last_error == ""
 
 
-def test_disconnect_keeps_support_disable(user, graph_token):
+def test_disconnect_keeps_support_disable(user):
     connection, _, _ = connected_calendar(user, subscription_id="")
     CalendarConnection.objects.filter(pk=connection.pk).update(
         status="disabled", status_reason="Disabled by Ruby support: x."
@@ -202,3 +195,25 @@ def test_no_token_in_logs_or_audit_during_disconnect(user_client, user, graph, c
         assert secret not in logged
         for entry in AuditEntry.objects.all():
             assert secret not in f"{entry.reason} {entry.counts} {entry.object_id}"
+
+
+# --- the Integrations card's way in -------------------------------------------------------------
+
+
+def test_card_extra_offers_disconnect_for_connected_and_disabled(user):
+    connection, _, _ = connected_calendar(user, subscription_id="")
+    for status in ("connected", "disabled"):
+        connection.status = status
+        html = render_to_string("calendar_sync/_card_extra.html", {"connection": connection})
+        assert "Disconnect…" in html and "/settings/integrations/outlook/disconnect/" in html
+
+
+def test_card_extra_offers_data_deletion_when_not_connected(user):
+    connection, _, _ = connected_calendar(user, subscription_id="")
+    connection.status = "not_connected"
+    html = render_to_string("calendar_sync/_card_extra.html", {"connection": connection})
+    assert "Delete my synced calendar data" in html and "Disconnect…" not in html
+
+
+def test_card_extra_offers_disconnect_only_with_a_connection(user):
+    assert "Disconnect" not in render_to_string("calendar_sync/_card_extra.html", {"connection": None})

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from calendar_sync.models import DataDeletionRequest
-from calendar_sync.services.privacy import deletion_requests_overdue
+from calendar_sync.services.deletion_requests import deletion_requests_overdue
 
 
 class Command(BaseCommand):

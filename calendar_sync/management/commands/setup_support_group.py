@@ -4,7 +4,7 @@ deletion requests; disable and re-enable connections)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calendar_sync.services.privacy import PrivacyError, support_group_setup
+from calendar_sync.services.support import SupportGroupError, support_group_setup
 
 
 class Command(BaseCommand):
@@ -13,6 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             group = support_group_setup()
-        except PrivacyError as exc:
+        except SupportGroupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f'Group "{group.name}" has {group.permissions.count()} permissions.')
