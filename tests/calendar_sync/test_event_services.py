@@ -13,6 +13,7 @@ from calendar_sync.services.events import (
     event_unassign_deal,
 )
 from calendar_sync.services.linking import LinkSummary, link_events
+from calendar_sync.signals import events_changed
 from tests.factories import ContactFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,15 +65,18 @@ def test_process_again_links_contacts_and_account_and_sets_processed_at(event, o
     assert activity.action == "processed" and activity.detail == summary.message
 
 
-def test_process_again_reruns_transcript_matching_for_this_meeting(event, owner, workspace, monkeypatch):
+def test_process_again_reports_the_count_its_receivers_answer(event, owner, workspace):
     calls = []
 
-    def fake_rematch(*, workspace, event_ids):
+    def receiver(sender, *, workspace, event_ids, **kwargs):
         calls.append((workspace, list(event_ids)))
         return 2
 
-    monkeypatch.setattr("transcripts.services.transcripts_rematch_for_events", fake_rematch)
-    summary = event_process_again(event=event, by=owner)
+    events_changed.connect(receiver)
+    try:
+        summary = event_process_again(event=event, by=owner)
+    finally:
+        events_changed.disconnect(receiver)
     assert calls == [(workspace, [event.pk])]
     assert summary.message.endswith("matched 2 transcripts.")
 
