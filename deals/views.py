@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from deals import selectors, services
 from deals.forms import AccountForm, ContactForm, DealForm
 from deals.models import Deal
+from ruby_site.access import member_required
 from ruby_site.selectors import workspace_of
 
 PAGE_SIZE = 25
@@ -25,12 +26,10 @@ def account_list(request):
     return render(request, "deals/account_list.html", {"page": page, "q": query})
 
 
-@login_required
+@member_required
 def account_detail(request, pk: int):
-    workspace = workspace_of(request.user)
-    account = selectors.account_get(workspace, pk)
-    from deals.insights import account_insights
-
+    # The meeting activity comes from {% account_insights %} (transcripts), which deals does not import.
+    account = selectors.account_get(request.workspace, pk)
     return render(
         request,
         "deals/account_detail.html",
@@ -38,7 +37,6 @@ def account_detail(request, pk: int):
             "account": account,
             "contacts": account.contacts.order_by("name"),
             "deals": account.deals.select_related("owner").order_by("name"),
-            "insights": account_insights(account=account, user=request.user),
         },
     )
 
@@ -65,20 +63,11 @@ def contact_list(request):
     return render(request, "deals/contact_list.html", {"page": page, "q": query})
 
 
-@login_required
+@member_required
 def contact_detail(request, pk: int):
-    workspace = workspace_of(request.user)
-    contact = selectors.contact_get(workspace, pk)
-    from deals.insights import contact_meetings
-
-    return render(
-        request,
-        "deals/contact_detail.html",
-        {
-            "contact": contact,
-            "meetings": contact_meetings(contact=contact, user=request.user),
-        },
-    )
+    # The meetings come from {% contact_meetings %} (transcripts), which deals does not import.
+    contact = selectors.contact_get(request.workspace, pk)
+    return render(request, "deals/contact_detail.html", {"contact": contact})
 
 
 @login_required
@@ -112,23 +101,11 @@ def deal_list(request):
     )
 
 
-@login_required
+@member_required
 def deal_detail(request, pk: int):
-    workspace = workspace_of(request.user)
-    deal = selectors.deal_get(workspace, pk)
-    from calendar_sync.selectors.events import deal_meetings
-    from deals.insights import deal_insights
-
-    return render(
-        request,
-        "deals/deal_detail.html",
-        {
-            "deal": deal,
-            "team": deal.team.order_by("email"),
-            "insights": deal_insights(deal=deal, user=request.user),
-            "meetings": list(deal_meetings(deal, request.user)),
-        },
-    )
+    # Insights and meetings come from {% deal_insights %} and {% deal_meetings %} (the apps above deals).
+    deal = selectors.deal_get(request.workspace, pk)
+    return render(request, "deals/deal_detail.html", {"deal": deal, "team": deal.team.order_by("email")})
 
 
 @login_required

@@ -28,15 +28,6 @@ def _admin_membership(request):
     return membership
 
 
-def home(request):
-    if not request.user.is_authenticated:
-        return render(request, "ruby_site/landing.html")
-    membership = _membership(request)
-    from ruby_site.home import home_context  # late import: home pulls from every app
-
-    return render(request, "ruby_site/home.html", home_context(user=request.user, workspace=membership.workspace))
-
-
 @login_required
 def settings_profile(request):
     _membership(request)

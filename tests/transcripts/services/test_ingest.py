@@ -11,7 +11,7 @@ from transcripts.services.ingest import transcript_delivery_process, transcript_
 from transcripts.sources import REGISTRY, split_records
 from transcripts.sources.base import AdapterError
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "transcripts"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
 
 
 @pytest.mark.parametrize("source", sorted(REGISTRY))
