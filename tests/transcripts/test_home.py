@@ -28,5 +28,7 @@ def test_member_without_a_calendar_is_invited_to_connect_it(user_client):
 
 
 def test_signed_in_user_outside_any_workspace_gets_404(client, db):
-    client.force_login(UserFactory(workspace=False))
+    loner = UserFactory(workspace=False)
+    loner.save()  # the factory saves the password only along with a membership
+    client.force_login(loner)
     assert client.get("/").status_code == 404
