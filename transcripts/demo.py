@@ -1,6 +1,6 @@
 """Demo transcripts for `make run`, derived from the meetings synced into the workspace.
 
-Two transcripts (a Zoom and a Fireflies one, in each source's own payload shape, so the adapters
+Two transcripts (a Zoom and a Fireflies one, in each source's own payload shape, so the sources' parsers
 run) match synced external meetings; a third straddles two meetings that fit it equally well and
 stays "ambiguous" for a newcomer to resolve. Each is checked against the matcher before it is
 ingested, so the demo shows what it promises whatever the sandbox week holds.
