@@ -14,6 +14,7 @@ DEMO_ADMIN_EMAIL = "demo@ruby-demo.example"
 DEMO_MEMBER_EMAIL = "mia@ruby-demo.example"
 DEMO_DOMAIN = "ruby-demo.example"
 
+
 @dataclass
 class DemoResult:
     workspace: Workspace
