@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
@@ -9,7 +8,6 @@ from deals import selectors, services
 from deals.forms import AccountForm, ContactForm, DealForm
 from deals.models import Deal
 from ruby_site.access import member_required
-from ruby_site.selectors import workspace_of
 
 PAGE_SIZE = 25
 
@@ -26,12 +24,10 @@ def account_list(request):
     return render(request, "deals/account_list.html", {"page": page, "q": query})
 
 
-@login_required
+@member_required
 def account_detail(request, pk: int):
-    workspace = workspace_of(request.user)
-    account = selectors.account_get(workspace, pk)
-    from deals.insights import account_insights
-
+    # The meeting activity comes from {% account_insights %} (transcripts), which deals does not import.
+    account = selectors.account_get(request.workspace, pk)
     return render(
         request,
         "deals/account_detail.html",
@@ -39,7 +35,6 @@ def account_detail(request, pk: int):
             "account": account,
             "contacts": account.contacts.order_by("name"),
             "deals": account.deals.select_related("owner").order_by("name"),
-            "insights": account_insights(account=account, user=request.user),
         },
     )
 
@@ -66,20 +61,11 @@ def contact_list(request):
     return render(request, "deals/contact_list.html", {"page": page, "q": query})
 
 
-@login_required
+@member_required
 def contact_detail(request, pk: int):
-    workspace = workspace_of(request.user)
-    contact = selectors.contact_get(workspace, pk)
-    from deals.insights import contact_meetings
-
-    return render(
-        request,
-        "deals/contact_detail.html",
-        {
-            "contact": contact,
-            "meetings": contact_meetings(contact=contact, user=request.user),
-        },
-    )
+    # The meetings come from {% contact_meetings %} (transcripts), which deals does not import.
+    contact = selectors.contact_get(request.workspace, pk)
+    return render(request, "deals/contact_detail.html", {"contact": contact})
 
 
 @member_required
@@ -113,23 +99,11 @@ def deal_list(request):
     )
 
 
-@login_required
+@member_required
 def deal_detail(request, pk: int):
-    workspace = workspace_of(request.user)
-    deal = selectors.deal_get(workspace, pk)
-    from calendar_sync.selectors.events import deal_meetings
-    from deals.insights import deal_insights
-
-    return render(
-        request,
-        "deals/deal_detail.html",
-        {
-            "deal": deal,
-            "team": deal.team.order_by("email"),
-            "insights": deal_insights(deal=deal, user=request.user),
-            "meetings": list(deal_meetings(deal, request.user)),
-        },
-    )
+    # Insights and meetings come from {% deal_insights %} and {% deal_meetings %} (the apps above deals).
+    deal = selectors.deal_get(request.workspace, pk)
+    return render(request, "deals/deal_detail.html", {"deal": deal, "team": deal.team.order_by("email")})
 
 
 @member_required

@@ -4,7 +4,6 @@ from django.urls import include, path
 from ruby_site import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("settings/", views.settings_profile, name="settings_profile"),

@@ -24,15 +24,6 @@ def _membership(request):
     return membership
 
 
-def home(request):
-    if not request.user.is_authenticated:
-        return render(request, "ruby_site/landing.html")
-    membership = _membership(request)
-    from ruby_site.home import home_context  # late import: home pulls from every app
-
-    return render(request, "ruby_site/home.html", home_context(user=request.user, workspace=membership.workspace))
-
-
 @member_required
 def settings_profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)

@@ -1,6 +1,6 @@
 """Demo transcripts for `make run`, derived from the meetings synced into the workspace.
 
-Two transcripts (a Zoom and a Fireflies one, in each source's own payload shape, so the adapters
+Two transcripts (a Zoom and a Fireflies one, in each source's own payload shape, so the sources' parsers
 run) match synced external meetings; a third straddles two meetings that fit it equally well and
 stays "ambiguous" for a newcomer to resolve. Each is checked against the matcher before it is
 ingested, so the demo shows what it promises whatever the sandbox week holds.
@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from calendar_sync.models import EventAttendee
 from ruby_site.models import Workspace
 from transcripts.matching import EventIndex, EventInfo, match_one
-from transcripts.services import _event_infos, transcript_ingest
+from transcripts.services.ingest import transcript_ingest
+from transcripts.services.matching import event_infos
 
 
 def _demo_id(kind: str, *events: EventInfo) -> str:
@@ -77,10 +79,8 @@ def load_demo_transcripts(*, workspace: Workspace) -> int:
 
     Idempotent: the same meetings give the same external ids and payloads, so a second call writes nothing.
     """
-    from calendar_sync.models import EventAttendee
-
     internal = {d.lower() for d in workspace.internal_domains or []}
-    infos = [e for e in _event_infos(workspace.pk) if e.emails]
+    infos = [e for e in event_infos(workspace.pk) if e.emails]
     names = {
         (email or "").lower(): name
         for email, name in EventAttendee.objects.filter(event_id__in=[e.id for e in infos])

@@ -13,51 +13,6 @@ from transcripts.models import Transcript, TranscriptDelivery
 TRANSCRIPT_FIELDS = ["title", "text", "participants", "match_detail", "match_candidates"]
 
 
-def _candidate_event_id(candidate) -> int | None:
-    if isinstance(candidate, dict):
-        for key in ("event_id", "event", "id"):
-            value = candidate.get(key)
-            if isinstance(value, int):
-                return value
-            if isinstance(value, str) and value.isdigit():
-                return int(value)
-    if isinstance(candidate, int):
-        return candidate
-    return None
-
-
-def transcripts_detach(sender, *, event_ids: list[int], **kwargs) -> int:
-    """events_deleting: unlink transcripts from the events, and forget candidate lists that point at them."""
-    if not event_ids:
-        return 0
-    detached = Transcript.objects.filter(event_id__in=event_ids).update(
-        event=None,
-        match_status=Transcript.MatchStatus.UNMATCHED,
-        match_how="",
-        match_score=None,
-        match_detail={},
-        match_candidates=[],
-        matched_at=None,
-        matched_by=None,
-    )
-    # Ambiguous transcripts list candidate events (with their subjects/attendees); drop those lists
-    # when they mention a purged event so no trace of it stays behind.
-    ids = set(event_ids)
-    changed = []
-    for transcript in Transcript.objects.exclude(match_candidates=[]).only("id", "match_candidates", "match_status"):
-        candidates = transcript.match_candidates or []
-        if any(_candidate_event_id(c) in ids for c in candidates):
-            transcript.match_candidates = [c for c in candidates if _candidate_event_id(c) not in ids]
-            transcript.match_detail = {}
-            transcript.match_score = None  # the score is the detail's summary; they go together
-            if transcript.match_status == Transcript.MatchStatus.AMBIGUOUS and len(transcript.match_candidates) < 2:
-                transcript.match_status = Transcript.MatchStatus.UNMATCHED
-            changed.append(transcript)
-    if changed:
-        Transcript.objects.bulk_update(changed, ["match_candidates", "match_detail", "match_score", "match_status"])
-    return detached + len(changed)
-
-
 def person_names(sender, *, email: str, workspace: Workspace | None, **kwargs) -> set[str]:
     """person_names_requested: the names the person has as a transcript participant."""
     transcripts = Transcript.objects.exclude(participants=[])

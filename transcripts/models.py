@@ -4,21 +4,28 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from calendar_sync.models import CalendarEvent
 from deals.models import Deal
 from ruby_site.fields import StrictEncryptedTextField
 from ruby_site.models import Workspace
+from transcripts.sources import Source
 
-SOURCE_CHOICES = [
-    ("zoom", "Zoom"),
-    ("teams", "Microsoft Teams"),
-    ("fireflies", "Fireflies"),
-    ("fathom", "Fathom"),
-    ("granola", "Granola"),
-    ("gong", "Gong"),
-]
+
+def unmatch_on_event_delete(collector, field, sub_objs, using):
+    """SET_NULL that also unmatches: a matched transcript always has its meeting (the check below).
+
+    The status update is queued before the event's, so each UPDATE statement passes the check on its own.
+    Purge and erasure detach transcripts themselves first; this covers cascades (a user or a connection
+    deleted from the admin).
+    """
+    collector.add_field_update(field.model._meta.get_field("match_status"), "unmatched", sub_objs)
+    collector.add_field_update(field, None, sub_objs)
+
+
+unmatch_on_event_delete.lazy_sub_objs = True
 
 
 def _token() -> str:
@@ -29,7 +36,7 @@ class TranscriptSource(models.Model):
     """One transcript source a workspace accepts deliveries from, with its signing secrets."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="transcript_sources")
-    source = models.CharField(max_length=16, choices=SOURCE_CHOICES)
+    source = models.CharField(max_length=16, choices=Source.choices)
     # The URL token names the workspace without revealing its id or slug.
     webhook_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     secret = StrictEncryptedTextField(blank=True, default="")
@@ -58,7 +65,7 @@ class TranscriptDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=16, choices=SOURCE_CHOICES)
+    source = models.CharField(max_length=16, choices=Source.choices)
     body = models.TextField()
     body_sha256 = models.CharField(max_length=64, db_index=True)
     received_at = models.DateTimeField(default=timezone.now)
@@ -87,7 +94,7 @@ class Transcript(models.Model):
         MANUAL = "manual", "Set by hand"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="transcripts")
-    source = models.CharField(max_length=16, choices=SOURCE_CHOICES)
+    source = models.CharField(max_length=16, choices=Source.choices)
     external_id = models.CharField(max_length=255)
     title = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(db_index=True)
@@ -96,7 +103,7 @@ class Transcript(models.Model):
     text = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
     event = models.ForeignKey(
-        CalendarEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
+        CalendarEvent, null=True, blank=True, on_delete=unmatch_on_event_delete, related_name="transcripts"
     )
     match_status = models.CharField(
         max_length=16, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED, db_index=True
@@ -116,7 +123,11 @@ class Transcript(models.Model):
     class Meta:
         ordering = ["-started_at", "id"]
         constraints = [
-            models.UniqueConstraint("workspace", "source", "external_id", name="transcript_source_external_unique")
+            models.UniqueConstraint("workspace", "source", "external_id", name="transcript_source_external_unique"),
+            # "Matched" means "to this meeting": automatic and manual matching both set the event with the status.
+            models.CheckConstraint(
+                condition=~Q(match_status="matched") | Q(event__isnull=False), name="transcript_matched_has_event"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from transcripts import views
+from transcripts import views, views_home
 
 urlpatterns = [
+    path("", views_home.home, name="home"),
     path("transcripts/", views.transcript_list, name="transcript_list"),
     path("transcripts/<int:pk>/", views.transcript_detail, name="transcript_detail"),
     path("transcripts/<int:pk>/confirm/", views.transcript_confirm, name="transcript_confirm"),

@@ -5,8 +5,6 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,11 +14,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from deals.models import Deal
-from ruby_site.selectors import membership_for, workspace_of
-from transcripts import adapters, samples, selectors, services, signing
+from ruby_site.access import admin_required, member_required
+from transcripts import samples, selectors, signing, sources
 from transcripts.forms import AssignDealForm, ChangeMatchForm
 from transcripts.matching import explain
 from transcripts.models import Transcript
+from transcripts.services import corrections, ingest
+from transcripts.services import sources as source_settings
+from transcripts.services.corrections import CorrectionError
+from transcripts.sources import Source
+from transcripts.sources.base import AdapterError
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +34,11 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 # --------------------------------------------------------------------------- transcripts
 
 
-@login_required
+@member_required
 def transcript_list(request):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     filters = {
-        "source": request.GET.get("source", "") if request.GET.get("source") in adapters.SOURCES else "",
+        "source": request.GET.get("source", "") if sources.is_known(request.GET.get("source")) else "",
         "status": request.GET.get("status", "") if request.GET.get("status") in Transcript.MatchStatus else "",
         "deal": request.GET.get("deal", ""),
         "query": request.GET.get("q", "").strip(),
@@ -53,16 +56,16 @@ def transcript_list(request):
         {
             "page": page,
             "filters": filters,
-            "sources": adapters.SOURCE_LABELS.items(),
+            "sources": Source.choices,
             "statuses": Transcript.MatchStatus.choices,
             "deals": Deal.objects.filter(workspace=workspace).order_by("name"),
         },
     )
 
 
-@login_required
+@member_required
 def transcript_detail(request, pk: int):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     transcript = selectors.transcript_get(workspace, pk)
     nearby = list(selectors.events_near_transcript(transcript, request.user).select_related("owner"))
     candidate_ids = [c["event_id"] for c in transcript.match_candidates or []]
@@ -102,45 +105,46 @@ def _back(transcript):
     return redirect("transcript_detail", pk=transcript.pk)
 
 
-@login_required
+@member_required
 @require_POST
 def transcript_confirm(request, pk: int):
-    transcript = selectors.transcript_get(workspace_of(request.user), pk)
-    if transcript.event_id is None:
-        messages.error(request, "There is no match to confirm; choose a meeting instead.")
+    transcript = selectors.transcript_get(request.workspace, pk)
+    try:
+        corrections.transcript_match_confirm(transcript=transcript, user=request.user)
+    except CorrectionError as exc:
+        messages.error(request, str(exc))
         return _back(transcript)
-    services.transcript_match_confirm(transcript=transcript, user=request.user)
     messages.success(request, "Match confirmed. Ruby will keep it as it is.")
     return _back(transcript)
 
 
-@login_required
+@member_required
 @require_POST
 def transcript_change(request, pk: int):
-    transcript = selectors.transcript_get(workspace_of(request.user), pk)
+    transcript = selectors.transcript_get(request.workspace, pk)
     form = ChangeMatchForm(request.POST, events=selectors.events_near_transcript(transcript, request.user))
     if not form.is_valid():
         messages.error(request, form.errors["event"][0])
         return _back(transcript)
-    services.transcript_match_change(transcript=transcript, event=form.cleaned_data["event"], user=request.user)
+    corrections.transcript_match_change(transcript=transcript, event=form.cleaned_data["event"], user=request.user)
     messages.success(request, f"Matched to “{form.cleaned_data['event'].subject or '(no subject)'}”.")
     return _back(transcript)
 
 
-@login_required
+@member_required
 @require_POST
 def transcript_clear(request, pk: int):
-    transcript = selectors.transcript_get(workspace_of(request.user), pk)
-    services.transcript_match_clear(transcript=transcript, user=request.user)
+    transcript = selectors.transcript_get(request.workspace, pk)
+    corrections.transcript_match_clear(transcript=transcript, user=request.user)
     messages.success(request, "Match cleared. Ruby will not match this transcript again on its own.")
     return _back(transcript)
 
 
-@login_required
+@member_required
 @require_POST
 def transcript_auto(request, pk: int):
-    transcript = selectors.transcript_get(workspace_of(request.user), pk)
-    transcript = services.transcript_match_reset(transcript=transcript)
+    transcript = selectors.transcript_get(request.workspace, pk)
+    transcript = corrections.transcript_match_reset(transcript=transcript)
     outcomes = {
         Transcript.MatchStatus.MATCHED: "Ruby matched it to a meeting on its own again.",
         Transcript.MatchStatus.AMBIGUOUS: (
@@ -153,29 +157,22 @@ def transcript_auto(request, pk: int):
     return _back(transcript)
 
 
-@login_required
+@member_required
 @require_POST
 def transcript_deal(request, pk: int):
-    workspace = workspace_of(request.user)
+    workspace = request.workspace
     transcript = selectors.transcript_get(workspace, pk)
     form = AssignDealForm(request.POST, workspace=workspace)
     if not form.is_valid():
         messages.error(request, form.errors["deal"][0])
         return _back(transcript)
     deal = form.cleaned_data["deal"]
-    services.transcript_deal_assign(transcript=transcript, deal=deal, user=request.user)
+    corrections.transcript_deal_assign(transcript=transcript, deal=deal, user=request.user)
     messages.success(request, f"Assigned to “{deal.name}”." if deal else "No longer assigned to a deal.")
     return _back(transcript)
 
 
 # --------------------------------------------------------------------------- sources (admins)
-
-
-def _admin_workspace(request):
-    workspace = workspace_of(request.user)
-    if not membership_for(request.user).is_admin:
-        raise PermissionDenied("Only workspace admins can manage transcript sources.")
-    return workspace
 
 
 def _webhook_url(request, config) -> str:
@@ -188,7 +185,7 @@ def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: s
     configs = selectors.source_configs(workspace)
     meeting = samples.sample_meeting(request.user, workspace)
     rows = []
-    for source, label in adapters.SOURCE_LABELS.items():
+    for source, label in Source.choices:
         config = configs.get(source)
         rows.append(
             {
@@ -217,55 +214,54 @@ def _sources_page(request, workspace, *, new_secret_for: str = "", new_secret: s
     return response
 
 
-@login_required
+@admin_required
 def transcript_sources(request):
-    return _sources_page(request, _admin_workspace(request))
+    return _sources_page(request, request.workspace)
 
 
 def _source_or_404(source: str) -> str:
-    if source not in adapters.SOURCES:
+    if not sources.is_known(source):
         raise Http404("Unknown transcript source.")
     return source
 
 
-@login_required
+@admin_required
 @require_POST
 def transcript_source_enable(request, source: str):
-    workspace = _admin_workspace(request)
-    services.transcript_source_enable(workspace=workspace, source=_source_or_404(source))
-    label = adapters.SOURCE_LABELS[source]
+    source_settings.transcript_source_enable(workspace=request.workspace, source=_source_or_404(source))
+    label = sources.label(source)
     messages.success(request, f"{label} enabled. Generate a signing secret to start receiving deliveries.")
     return redirect("transcript_sources")
 
 
-@login_required
+@admin_required
 @require_POST
 def transcript_source_disable(request, source: str):
-    config = selectors.source_config_get(_admin_workspace(request), _source_or_404(source))
-    services.transcript_source_disable(source_config=config)
-    messages.success(request, f"{adapters.SOURCE_LABELS[source]} disabled; its deliveries are refused.")
+    config = selectors.source_config_get(request.workspace, _source_or_404(source))
+    source_settings.transcript_source_disable(source_config=config)
+    messages.success(request, f"{sources.label(source)} disabled; its deliveries are refused.")
     return redirect("transcript_sources")
 
 
-@login_required
+@admin_required
 @require_POST
 def transcript_source_secret(request, source: str):
-    workspace = _admin_workspace(request)
+    workspace = request.workspace
     config = selectors.source_config_get(workspace, _source_or_404(source))
     rotated = bool(config.secret)
-    secret = services.transcript_source_rotate_secret(source_config=config)
+    secret = source_settings.transcript_source_rotate_secret(source_config=config)
     if rotated:
         messages.success(request, "New secret generated. The old one keeps working until you stop accepting it.")
     # Rendered, not redirected: the secret is shown this once and never stored in the session.
     return _sources_page(request, workspace, new_secret_for=source, new_secret=secret)
 
 
-@login_required
+@admin_required
 @require_POST
 def transcript_source_stop_old(request, source: str):
-    config = selectors.source_config_get(_admin_workspace(request), _source_or_404(source))
-    services.transcript_source_stop_old_secret(source_config=config)
-    messages.success(request, f"{adapters.SOURCE_LABELS[source]}: the old secret is no longer accepted.")
+    config = selectors.source_config_get(request.workspace, _source_or_404(source))
+    source_settings.transcript_source_stop_old_secret(source_config=config)
+    messages.success(request, f"{sources.label(source)}: the old secret is no longer accepted.")
     return redirect("transcript_sources")
 
 
@@ -287,8 +283,8 @@ def transcript_webhook(request, source: str, token: str):
         response = _error(405, "Use POST to deliver a transcript.")
         response["Allow"] = "POST"
         return response
-    if source not in adapters.SOURCES:
-        return _error(400, f"Unknown transcript source “{source}”. Known: {', '.join(adapters.SOURCES)}.")
+    if not sources.is_known(source):
+        return _error(400, f"Unknown transcript source “{source}”. Known: {', '.join(sources.REGISTRY)}.")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -317,12 +313,12 @@ def transcript_webhook(request, source: str, token: str):
     except (UnicodeDecodeError, ValueError):
         return _error(400, "The body is not valid JSON.")
     try:
-        records = adapters.split_records(source, document)
+        records = sources.split_records(source, document)
         if not records:
             return _error(400, "The body holds no transcript.")
         for record in records:
-            adapters.normalize(source, record)
-    except adapters.AdapterError as exc:
-        return _error(400, f"The {adapters.SOURCE_LABELS[source]} transcript cannot be read: {exc}.")
-    delivery, is_new = services.transcript_delivery_receive(source_config=config, body=body)
+            sources.normalize(source, record)
+    except AdapterError as exc:
+        return _error(400, f"The {sources.label(source)} transcript cannot be read: {exc}.")
+    delivery, is_new = ingest.transcript_delivery_receive(source_config=config, body=body)
     return JsonResponse({"status": "accepted" if is_new else "duplicate", "delivery": delivery.pk}, status=202)

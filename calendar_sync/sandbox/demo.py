@@ -8,10 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from calendar_sync.models import CalendarConnection
+from calendar_sync.models import CalendarConnection, SyncRun
 from calendar_sync.sandbox import tokens
 from calendar_sync.sandbox.identities import identity_for
 from calendar_sync.services.connection import connection_begin, connection_complete
+from calendar_sync.services.sync import sync_connection
 
 DEMO_BASE_URL = "http://127.0.0.1:8000"
 
@@ -35,13 +36,8 @@ def connect_in_sandbox(*, user, workspace) -> CalendarConnection:
 
 
 def load_demo_calendar(*, user, workspace) -> dict:
-    """The demo user's sandbox week: connected, synced once, with demo transcripts matched to it.
-    Idempotent: a second call connects, syncs and ingests nothing new (the worker's schedule keeps
-    the week current afterwards)."""
-    from calendar_sync.models import SyncRun
-    from calendar_sync.services.sync import sync_connection
-    from transcripts.demo import load_demo_transcripts
-
+    """The demo user's sandbox week: connected and synced once. Idempotent: a second call connects and syncs
+    nothing new (the worker's schedule keeps the week current afterwards)."""
     connection = CalendarConnection.objects.filter(user=user, status=CalendarConnection.Status.CONNECTED).first()
     connected = connection is None
     if connected:
@@ -49,10 +45,8 @@ def load_demo_calendar(*, user, workspace) -> dict:
     synced = not connection.sync_runs.filter(status=SyncRun.Status.SUCCEEDED).exists()
     if synced:
         sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.COMMAND)
-    transcripts = load_demo_transcripts(workspace=workspace)
     return {
         "connected": connected,
         "synced": synced,
-        "transcripts": transcripts,
         "events": connection.events.filter(removed_at__isnull=True).count(),
     }

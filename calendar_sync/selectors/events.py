@@ -63,9 +63,9 @@ def event_rows(qs: QuerySet[CalendarEvent]) -> QuerySet[CalendarEvent]:
 
 
 def _transcripts_qs():
-    from transcripts.models import Transcript  # transcripts depends on calendar_sync, not the other way round
-
-    return Transcript.objects.only("id", "title", "source", "event_id", "started_at", "match_score", "match_how")
+    # transcripts sits above calendar_sync: its model is reached through the reverse relation, not an import.
+    transcript_model = CalendarEvent.transcripts.rel.related_model
+    return transcript_model.objects.only("id", "title", "source", "event_id", "started_at", "match_score", "match_how")
 
 
 def event_get_visible(user, pk: int, *, include_removed: bool = False) -> CalendarEvent:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from calendar_sync.models import CalendarEvent, EventActivity
 from calendar_sync.services.linking import LinkSummary, link_events
+from calendar_sync.signals import event_discarded, event_restored, events_changed
 from deals.models import Deal
 from ruby_site.errors import UserFacingError
 
@@ -39,9 +40,7 @@ def event_discard(*, event: CalendarEvent, by) -> CalendarEvent:
     event.discarded_by = by
     event.save(update_fields=["state", "discarded_at", "discarded_by", "updated_at"])
     _record(event=event, by=by, action=EventActivity.Action.DISCARDED)
-    from transcripts.services import transcripts_rematch_without_event
-
-    transcripts_rematch_without_event(event=event)
+    event_discarded.send(sender=CalendarEvent, event=event)
     return event
 
 
@@ -54,10 +53,7 @@ def event_restore(*, event: CalendarEvent, by) -> CalendarEvent:
     event.discarded_by = None
     event.save(update_fields=["state", "discarded_at", "discarded_by", "updated_at"])
     _record(event=event, by=by, action=EventActivity.Action.RESTORED)
-    from transcripts.services import transcripts_rematch_for_events
-
-    # Transcripts that lost this meeting at the discard find it again.
-    transcripts_rematch_for_events(workspace=event.workspace, event_ids=[event.pk])
+    event_restored.send(sender=CalendarEvent, event=event)
     return event
 
 
@@ -96,12 +92,12 @@ class ProcessSummary:
 @transaction.atomic
 def event_process_again(*, event: CalendarEvent, by) -> ProcessSummary:
     """Re-run linking and transcript matching for this one meeting now."""
-    from transcripts.services import transcripts_rematch_for_events
-
     if event.is_discarded:
         raise EventActionError("This meeting is discarded, so Ruby does not process it. Restore it first.")
     link = link_events(workspace=event.workspace, event_ids=[event.pk])
-    matched = transcripts_rematch_for_events(workspace=event.workspace, event_ids=[event.pk])
+    # The receivers (transcripts) answer how many transcripts they newly matched.
+    answers = events_changed.send(sender=CalendarEvent, workspace=event.workspace, event_ids=[event.pk])
+    matched = sum(answer or 0 for _, answer in answers)
     now = timezone.now()
     CalendarEvent.objects.filter(pk=event.pk).update(processed_at=now)
     event.refresh_from_db(fields=["account", "processed_at"])

@@ -22,6 +22,7 @@ from django.utils import timezone
 from calendar_sync import auth, graph
 from calendar_sync.models import CalendarConnection, CalendarEvent, EventActivity, EventAttendee, SyncRun
 from calendar_sync.normalize import MalformedEvent, NormalizedEvent, normalize_event
+from calendar_sync.signals import events_changed
 from ruby_site.selectors import email_domain
 
 log = logging.getLogger(__name__)
@@ -374,7 +375,6 @@ def sync_connection(
     not connected. Failed runs keep the stored events untouched and record the error in plain words.
     """
     from calendar_sync.services.linking import link_events
-    from transcripts.services import transcripts_rematch_for_events
 
     run, claimed = _claim(connection_id=connection_id, trigger=trigger, requested_by=requested_by, run_id=run_id)
     if not claimed:
@@ -409,7 +409,7 @@ def sync_connection(
     if window_ids:
         link_events(workspace=connection.workspace, event_ids=window_ids)
     if changed_ids:
-        transcripts_rematch_for_events(workspace=connection.workspace, event_ids=changed_ids)
+        events_changed.send(sender=CalendarEvent, workspace=connection.workspace, event_ids=changed_ids)
     log.info(
         "sync run=%s connection=%s pages=%s fetched=%s created=%s updated=%s unchanged=%s removed=%s skipped=%s",
         run.pk,

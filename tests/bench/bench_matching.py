@@ -21,7 +21,7 @@ from calendar_sync.models import CalendarConnection, CalendarEvent, EventAttende
 from ruby_site.models import Membership, User, Workspace
 from transcripts.matching import TOLERANCE, EventInfo, decide, score_event
 from transcripts.models import Transcript
-from transcripts.services import MATCH_LOAD_FIELDS, transcripts_match
+from transcripts.services.matching import MATCH_LOAD_FIELDS, transcripts_match
 
 EVENTS = 100_000
 TRANSCRIPTS = 10_000

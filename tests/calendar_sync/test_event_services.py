@@ -13,6 +13,7 @@ from calendar_sync.services.events import (
     event_unassign_deal,
 )
 from calendar_sync.services.linking import LinkSummary, link_events
+from calendar_sync.signals import events_changed
 from ruby_site.errors import UserFacingError
 from tests.factories import ContactFactory, DealFactory, TranscriptFactory
 
@@ -87,6 +88,22 @@ def test_process_again_says_what_went_wrong_in_words_the_view_shows(event, owner
         event_process_again(event=event, by=owner)
 
     assert str(refused.value) == "This meeting is discarded, so Ruby does not process it. Restore it first."
+
+
+def test_process_again_reports_the_count_its_receivers_answer(event, owner, workspace):
+    calls = []
+
+    def receiver(sender, *, workspace, event_ids, **kwargs):
+        calls.append((workspace, list(event_ids)))
+        return 2
+
+    events_changed.connect(receiver)
+    try:
+        summary = event_process_again(event=event, by=owner)
+    finally:
+        events_changed.disconnect(receiver)
+    assert calls == [(workspace, [event.pk])]
+    assert summary.message.endswith("matched 2 transcripts.")
 
 
 def test_process_again_refuses_a_discarded_meeting(event, owner):

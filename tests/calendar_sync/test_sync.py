@@ -9,6 +9,7 @@ from calendar_sync import auth, graph
 from calendar_sync.models import CalendarConnection, CalendarEvent, EventAttendee, SyncRun
 from calendar_sync.services import sync as sync_service
 from calendar_sync.services.sync import SyncAlreadyRunning, sync_connection, sync_request
+from calendar_sync.signals import events_changed
 from tests.calendar_sync.graph_fakes import graph_event, person
 from tests.factories import AccountFactory, ConnectionFactory, ContactFactory, EventFactory, SyncRunFactory
 
@@ -417,16 +418,19 @@ def test_meeting_with_two_accounts_leaves_the_account_empty(connection, fake_gra
     assert CalendarEvent.objects.get().account is None
 
 
-def test_transcripts_are_rematched_for_new_and_changed_events_only(connection, fake_graph, monkeypatch):
-    import transcripts.services
-
+def test_events_changed_is_sent_for_new_and_changed_events_only(connection, fake_graph):
     calls = []
-    monkeypatch.setattr(
-        transcripts.services, "transcripts_rematch_for_events", lambda **kw: calls.append(sorted(kw["event_ids"]))
-    )
-    fake_graph.events = [graph_event(id="ev-1")]
-    run_sync(connection)
-    run_sync(connection)
+
+    def receiver(sender, *, workspace, event_ids, **kwargs):
+        calls.append(sorted(event_ids))
+
+    events_changed.connect(receiver)
+    try:
+        fake_graph.events = [graph_event(id="ev-1")]
+        run_sync(connection)
+        run_sync(connection)
+    finally:
+        events_changed.disconnect(receiver)
 
     assert calls == [[CalendarEvent.objects.get().pk]]
 

@@ -1,7 +1,13 @@
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from deals.models import Account, Contact, Deal
 from tests.factories import AccountFactory, ContactFactory, DealFactory
+from tests.transcripts.helpers import meeting
 
 
 @pytest.fixture
@@ -172,4 +178,48 @@ def test_bad_page_number_shows_last_page_not_an_error(user_client, account):
 
 
 def test_logged_out_user_is_redirected_to_login(client, deal):
-    assert client.get(f"/deals/{deal.pk}/").status_code == 302
+    response = client.get(f"/deals/{deal.pk}/")
+    assert (response.status_code, response["Location"]) == (302, f"/accounts/login/?next=/deals/{deal.pk}/")
+
+
+def test_deal_page_lists_the_meetings_assigned_to_it(user_client, user, deal):
+    meeting(user, start=timezone.now() + timedelta(days=1), deal=deal, subject="Rollout plan")
+    meeting(user, start=timezone.now() + timedelta(days=2), subject="Someone else's deal")
+
+    page = user_client.get(f"/deals/{deal.pk}/").content.decode()
+
+    assert "Rollout plan" in page
+    assert "Someone else&#x27;s deal" not in page
+
+
+def test_deal_page_without_meetings_points_to_the_calendar(user_client, deal):
+    page = user_client.get(f"/deals/{deal.pk}/").content.decode()
+    assert "No meetings you can see are assigned to this deal." in page
+
+
+def test_contact_page_lists_meetings_with_the_contact(user_client, user, contact):
+    meeting(user, start=timezone.now() - timedelta(days=3), guests=[contact.email], subject="Kickoff with Dana")
+
+    page = user_client.get(f"/deals/contacts/{contact.pk}/").content.decode()
+
+    assert "Kickoff with Dana" in page
+
+
+def test_contact_page_without_meetings_says_so(user_client, contact):
+    page = user_client.get(f"/deals/contacts/{contact.pk}/").content.decode()
+    assert "No synced meetings with Dana Whitfield that you can see." in page
+
+
+def _deal_page_queries(user_client, deal) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert user_client.get(f"/deals/{deal.pk}/").status_code == 200
+    return len(queries)
+
+
+def test_deal_page_queries_do_not_grow_with_its_meetings(user_client, user, deal):
+    meeting(user, start=timezone.now() - timedelta(days=1), deal=deal, guests=["dana@northwind.example"])
+    few = _deal_page_queries(user_client, deal)
+    for days in range(2, 7):
+        meeting(user, start=timezone.now() - timedelta(days=days), deal=deal, guests=[f"p{days}@northwind.example"])
+
+    assert _deal_page_queries(user_client, deal) == few

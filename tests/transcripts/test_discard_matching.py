@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from calendar_sync.services.events import event_discard, event_restore
 from tests.transcripts.helpers import BASE, meeting, zoom_payload
-from transcripts.services import transcript_ingest, transcript_match_change
+from transcripts.services.corrections import transcript_match_change
+from transcripts.services.ingest import transcript_ingest
 
 SAM = ("Sam Seller", "sam@ruby-demo.example")
 DANA = ("Dana", "dana@northwind.example")

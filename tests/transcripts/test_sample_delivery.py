@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.factories import TranscriptSourceFactory
 from tests.transcripts.helpers import meeting
-from transcripts import adapters, signing
+from transcripts import signing, sources
 from transcripts.models import Transcript
 
 SECRET = "whsec_sample_secret"
@@ -23,7 +23,7 @@ def sample_body_on_page(client, source: str) -> bytes:
     return html.unescape(re.search(r"BODY='(.*?)'\n", section).group(1)).encode()
 
 
-@pytest.mark.parametrize("source", list(adapters.SOURCES))
+@pytest.mark.parametrize("source", list(sources.REGISTRY))
 def test_sample_delivery_matches_the_next_meeting(
     source, user_client, user, workspace, time_machine, django_capture_on_commit_callbacks
 ):
@@ -62,4 +62,4 @@ def test_sample_body_keeps_shell_quotes_closed(user_client, user, workspace, tim
     meeting(user, start=NOW + timedelta(days=1), subject="O'Brien's kickoff")
     body = sample_body_on_page(user_client, "zoom").decode()
     assert "'" not in body
-    assert adapters.normalize("zoom", __import__("json").loads(body)).title == "O'Brien's kickoff"
+    assert sources.normalize("zoom", __import__("json").loads(body)).title == "O'Brien's kickoff"

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from tests.factories import AccountFactory
 from tests.transcripts.helpers import meeting, zoom_payload
-from transcripts.services import transcript_ingest
+from transcripts.services.ingest import transcript_ingest
 
 DANA = ("Dana", "dana@northwind.example")
 # 15:00 UTC on 10 March 2026 is 11:00 in Toronto (EDT since 8 March) and 16:00 in Berlin.

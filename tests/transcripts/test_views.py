@@ -10,7 +10,7 @@ from ruby_site.models import Workspace
 from tests.factories import DealFactory, TranscriptFactory, TranscriptSourceFactory
 from tests.transcripts.helpers import BASE, meeting, zoom_payload
 from transcripts.models import Transcript, TranscriptSource
-from transcripts.services import transcript_ingest
+from transcripts.services.ingest import transcript_ingest
 
 DANA = ("Dana", "dana@northwind.example")
 

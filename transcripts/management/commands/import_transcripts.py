@@ -13,9 +13,11 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from ruby_site.models import Workspace
-from transcripts import adapters
+from transcripts import sources
 from transcripts.models import Transcript
-from transcripts.services import transcript_ingest, transcripts_match
+from transcripts.services.ingest import transcript_ingest
+from transcripts.services.matching import transcripts_match
+from transcripts.sources.base import AdapterError
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -57,14 +59,14 @@ def read_records(text: str, source: str) -> list[tuple[int, int | None, object]]
             try:
                 records.append((number, line_no, json.loads(line)))
             except ValueError as exc:
-                records.append((number, line_no, adapters.AdapterError(f"not valid JSON ({exc.msg})")))
+                records.append((number, line_no, AdapterError(f"not valid JSON ({exc.msg})")))
         return records
     try:
-        items = adapters.split_records(source, document)
-    except adapters.AdapterError as exc:
+        items = sources.split_records(source, document)
+    except AdapterError as exc:
         # One bad item must not sink the file: fall back to the raw list and report that item.
         if not isinstance(document, list):
-            raise CommandError(f"The file holds no {adapters.SOURCE_LABELS[source]} records: {exc}.")
+            raise CommandError(f"The file holds no {sources.label(source)} records: {exc}.")
         items = document
     lines = _array_item_lines(text) if isinstance(document, list) else None
     if lines is None or len(lines) != len(items):
@@ -77,12 +79,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to a JSON or JSON Lines export ('-' reads standard input).")
-        parser.add_argument("--source", required=True, help=f"One of: {', '.join(adapters.SOURCES)}.")
+        parser.add_argument("--source", required=True, help=f"One of: {', '.join(sources.REGISTRY)}.")
         parser.add_argument("--workspace", required=True, help="The workspace's slug.")
 
     def handle(self, *args, file: str, source: str, workspace: str, **options):
-        if source not in adapters.SOURCES:
-            raise CommandError(f"Unknown source “{source}”. Use one of: {', '.join(adapters.SOURCES)}.")
+        if not sources.is_known(source):
+            raise CommandError(f"Unknown source “{source}”. Use one of: {', '.join(sources.REGISTRY)}.")
         target = Workspace.objects.filter(slug=workspace).first()
         if target is None:
             raise CommandError(f"No workspace with the slug “{workspace}”.")
@@ -106,7 +108,7 @@ class Command(BaseCommand):
                 if isinstance(record, Exception):
                     raise record
                 result = transcript_ingest(workspace=target, source=source, payload=record, match=False)
-            except adapters.AdapterError as exc:
+            except AdapterError as exc:
                 bad.append(f"{where}: {exc}")
             else:
                 if result.created:

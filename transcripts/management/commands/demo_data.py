@@ -1,7 +1,13 @@
+"""manage.py demo_data: the demo workspace for `make run`. It lives in the top app because it runs every app's
+demo loader in order: workspace and CRM (deals), the sandbox calendar (calendar_sync), transcripts."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ruby_site.demo import DEMO_PASSWORD, load_demo
+from calendar_sync.sandbox.demo import load_demo_calendar
+from deals.demo import load_demo
+from ruby_site.demo import DEMO_PASSWORD
+from transcripts.demo import load_demo_transcripts
 
 
 class Command(BaseCommand):
@@ -17,13 +23,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already present; nothing new created.")
         if settings.MICROSOFT_SANDBOX:
-            from calendar_sync.sandbox.demo import load_demo_calendar
-
             calendar = load_demo_calendar(user=result.admin, workspace=result.workspace)
+            transcripts = load_demo_transcripts(workspace=result.workspace)
             self.stdout.write(
                 f"Sandbox calendar: {'connected and ' if calendar['connected'] else ''}"
                 f"{'synced' if calendar['synced'] else 'already synced'} — {calendar['events']} meetings, "
-                f"{calendar['transcripts']} demo transcripts."
+                f"{transcripts} demo transcripts."
             )
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,4 +1,4 @@
-"""Matching transcripts to meetings by time and attendees (transcripts/services.py)."""
+"""Matching transcripts to meetings by time and attendees (transcripts/services/matching.py)."""
 
 from datetime import timedelta
 
@@ -11,14 +11,13 @@ from calendar_sync.models import CalendarEvent, EventActivity
 from tests.factories import TranscriptFactory, UserFactory
 from tests.transcripts.helpers import BASE, meeting, zoom_payload
 from transcripts.models import Transcript
-from transcripts.services import (
-    transcript_ingest,
+from transcripts.services.corrections import (
     transcript_match_change,
     transcript_match_clear,
     transcript_match_confirm,
-    transcripts_match,
-    transcripts_rematch_for_events,
 )
+from transcripts.services.ingest import transcript_ingest
+from transcripts.services.matching import transcripts_match, transcripts_rematch_for_events
 
 SAM = ("Sam Seller", "sam@ruby-demo.example")
 DANA = ("Dana", "dana@northwind.example")

@@ -6,14 +6,15 @@ from pathlib import Path
 import pytest
 
 from tests.transcripts.helpers import meeting, zoom_payload
-from transcripts.adapters import SOURCES, AdapterError, split_records
 from transcripts.models import Transcript, TranscriptDelivery
-from transcripts.services import transcript_delivery_process, transcript_ingest
+from transcripts.services.ingest import transcript_delivery_process, transcript_ingest
+from transcripts.sources import REGISTRY, split_records
+from transcripts.sources.base import AdapterError
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "transcripts"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", sorted(REGISTRY))
 def test_each_source_fixture_is_stored(workspace, source):
     document = json.loads((FIXTURES / f"{source}.json").read_text())
     for record in split_records(source, document):

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calendar_sync.models import CalendarEvent, EventAttendee
-from deals.insights import account_insights, contact_meetings, deal_insights, week_by_deal
 from ruby_site.models import Workspace
 from tests.factories import AccountFactory, AttendeeFactory, ContactFactory, DealFactory, TranscriptFactory
 from tests.transcripts.helpers import meeting
+from transcripts.insights import account_insights, contact_meetings, deal_insights, week_by_deal
 
 R = EventAttendee.Response
 

@@ -1,31 +1,22 @@
-"""Transcript ingest, matching to calendar events, manual corrections, and source settings.
+"""Matching transcripts to calendar events, in bulk: after ingest, after a sync, after a discard or restore.
 
-Contract used elsewhere:
-    transcripts_rematch_for_events(*, workspace, event_ids) -> int
-        re-runs matching for unmatched/ambiguous (never manual) transcripts whose time overlaps
-        these events; returns how many transcripts became matched. Called after a sync and on
-        "Process again".
+transcripts_rematch_for_events(*, workspace, event_ids) -> int re-runs matching for the unmatched/ambiguous (never
+manual) transcripts whose time overlaps these events and returns how many became matched; the receivers of
+calendar_sync's signals call it (transcripts/receivers.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import FloatField, Q
 from django.db.models.functions import Cast, Extract, Lower
 from django.utils import timezone
 
 from calendar_sync.models import CalendarEvent, EventActivity, EventAttendee
-from deals.models import Deal
-from ruby_site.models import Workspace
-from transcripts import adapters, signing
 from transcripts.matching import (
     MAX_EVENT_SPAN,
     TOLERANCE,
@@ -38,9 +29,7 @@ from transcripts.matching import (
     people_of,
     score_event,
 )
-from transcripts.models import Transcript, TranscriptDelivery, TranscriptSource
-
-log = logging.getLogger(__name__)
+from transcripts.models import Transcript
 
 MATCH_FIELDS = [
     "event",
@@ -69,133 +58,9 @@ MATCH_LOAD_FIELDS = [
 ]
 
 
-# --------------------------------------------------------------------------- ingest
-
-
-@dataclass
-class IngestResult:
-    transcript: Transcript
-    created: bool
-    changed: bool
-
-
-def _content_hash(normalized: adapters.NormalizedTranscript) -> str:
-    content = {
-        "title": normalized.title,
-        "started_at": normalized.started_at.isoformat(),
-        "ended_at": normalized.ended_at.isoformat(),
-        "participants": [[p.name, p.email] for p in normalized.participants],
-        "text": normalized.text,
-    }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-
-
-@transaction.atomic
-def transcript_ingest(*, workspace: Workspace, source: str, payload: dict, match: bool = True) -> IngestResult:
-    """Create or update one transcript from a source's payload; raises adapters.AdapterError.
-
-    Idempotent on (workspace, source, external id): an identical redelivery writes nothing. A changed
-    one updates the transcript and matches it again — unless a person set the match by hand.
-    """
-    normalized = adapters.normalize(source, payload)
-    digest = _content_hash(normalized)
-    values = {
-        "title": normalized.title[:500],
-        "started_at": normalized.started_at,
-        "ended_at": normalized.ended_at,
-        "participants": [{"name": p.name, "email": p.email} for p in normalized.participants],
-        "text": normalized.text,
-        "content_hash": digest,
-    }
-    transcript = (
-        Transcript.objects.select_for_update()
-        .filter(workspace=workspace, source=source, external_id=normalized.external_id)
-        .first()
-    )
-    if transcript is not None and transcript.content_hash == digest:
-        return IngestResult(transcript, created=False, changed=False)
-    created = transcript is None
-    if created:
-        transcript = Transcript.objects.create(
-            workspace=workspace, source=source, external_id=normalized.external_id, **values
-        )
-    else:
-        for name, value in values.items():
-            setattr(transcript, name, value)
-        transcript.save(update_fields=[*values, "updated_at"])
-    if match and transcript.match_how != Transcript.MatchHow.MANUAL:
-        transcripts_match(transcripts=[transcript])
-    return IngestResult(transcript, created=created, changed=True)
-
-
-def transcript_delivery_receive(*, source_config: TranscriptSource, body: bytes) -> tuple[TranscriptDelivery, bool]:
-    """Keep an authenticated webhook body and queue its processing; (delivery, is_new).
-
-    The same body delivered twice is stored once: senders retry, and the 5-minute timestamp window
-    already bounds a replay of an old one.
-    """
-    digest = hashlib.sha256(body).hexdigest()
-    with transaction.atomic():
-        existing = (
-            TranscriptDelivery.objects.filter(
-                workspace=source_config.workspace, source=source_config.source, body_sha256=digest
-            )
-            .exclude(status=TranscriptDelivery.Status.FAILED)
-            .first()
-        )
-        TranscriptSource.objects.filter(pk=source_config.pk).update(last_delivery_at=timezone.now())
-        if existing is not None:
-            return existing, False
-        delivery = TranscriptDelivery.objects.create(
-            workspace=source_config.workspace,
-            source=source_config.source,
-            body=body.decode("utf-8"),
-            body_sha256=digest,
-        )
-        from transcripts.tasks import enqueue_delivery
-
-        transaction.on_commit(partial(enqueue_delivery, delivery.pk))
-    return delivery, True
-
-
-def transcript_delivery_process(*, delivery_id: int) -> TranscriptDelivery | None:
-    """Turn a stored delivery into transcripts; safe to run twice (a processed one is left alone)."""
-    with transaction.atomic():
-        delivery = (
-            TranscriptDelivery.objects.select_for_update()
-            .select_related("workspace")
-            .filter(pk=delivery_id, status=TranscriptDelivery.Status.PENDING)
-            .first()
-        )
-        if delivery is None:
-            return None
-        try:
-            with transaction.atomic():
-                records = adapters.split_records(delivery.source, json.loads(delivery.body))
-                for record in records:
-                    result = transcript_ingest(workspace=delivery.workspace, source=delivery.source, payload=record)
-                    delivery.transcript = result.transcript
-        except (ValueError, adapters.AdapterError) as exc:
-            # JSONDecodeError is a ValueError; the webhook checked both already, so this is rare.
-            delivery.status = TranscriptDelivery.Status.FAILED
-            delivery.error = str(exc)[:1000]
-            delivery.transcript = None
-        else:
-            delivery.status = TranscriptDelivery.Status.PROCESSED
-        delivery.save(update_fields=["status", "error", "transcript"])
-    return delivery
-
-
-# --------------------------------------------------------------------------- matching
-
-
-def _active_events(workspace_id: int):
-    return CalendarEvent.objects.filter(
-        workspace_id=workspace_id,
-        state=CalendarEvent.State.ACTIVE,
-        removed_at__isnull=True,
-        is_all_day=False,
-    )
+def _candidate_events(workspace_id: int):
+    # An all-day entry is a date, not a meeting a recording could come from.
+    return CalendarEvent.objects.active().filter(workspace_id=workspace_id, is_all_day=False)
 
 
 def _window_q(ranges, prefix: str = "") -> Q:
@@ -212,7 +77,7 @@ def _window_q(ranges, prefix: str = "") -> Q:
     return q
 
 
-def _event_infos(workspace_id: int, ranges=None, event_ids=None, people: People | None = None) -> list[EventInfo]:
+def event_infos(workspace_id: int, ranges=None, event_ids=None, people: People | None = None) -> list[EventInfo]:
     """Candidate events with their attendees' emails and names: two queries, whatever the count.
 
     With ``people``, only attendees who could count are read (an email or a name among the
@@ -220,7 +85,7 @@ def _event_infos(workspace_id: int, ranges=None, event_ids=None, people: People 
     since the epoch: parsing timestamps in Python cost more than the query.
     (Tried and measured slower: attendees as correlated ARRAY subqueries, filtered or not.)
     """
-    events = _active_events(workspace_id)
+    events = _candidate_events(workspace_id)
     if ranges is not None:
         events = events.filter(_window_q(ranges))
     if event_ids is not None:
@@ -301,7 +166,7 @@ def transcripts_match(*, transcripts: Iterable[Transcript], chunk_size: int = CH
         for workspace_id, group in by_workspace.items():
             ranges = merge_windows([(t.started_at - TOLERANCE, t.ended_at + TOLERANCE) for t in group])
             everyone = people_of([p for t in group for p in (t.participants or [])])
-            index = EventIndex(_event_infos(workspace_id, ranges=ranges, people=everyone))
+            index = EventIndex(event_infos(workspace_id, ranges=ranges, people=everyone))
             for t in group:
                 result = match_one(
                     started_at=t.started_at, ended_at=t.ended_at, participants=t.participants or [], index=index
@@ -420,11 +285,8 @@ def transcripts_rematch_without_event(*, event: CalendarEvent) -> int:
     return transcripts_rematch_for_events(workspace=event.workspace, event_ids=[event.pk])
 
 
-# --------------------------------------------------------------------------- manual corrections
-
-
 def score_against(*, transcript: Transcript, event: CalendarEvent) -> Scored:
-    info = _event_infos(transcript.workspace_id, event_ids=[event.pk])
+    info = event_infos(transcript.workspace_id, event_ids=[event.pk])
     if not info:  # a discarded or removed event still gets an explanation of its own
         info = [
             EventInfo(
@@ -446,109 +308,47 @@ def score_against(*, transcript: Transcript, event: CalendarEvent) -> Scored:
     )
 
 
-def _set_manual(transcript: Transcript, user, **values) -> Transcript:
-    values.update(match_how=Transcript.MatchHow.MANUAL, matched_by=user, matched_at=timezone.now())
-    for name, value in values.items():
-        setattr(transcript, name, value)
-    transcript.save(update_fields=[*values, "updated_at"])
-    return transcript
-
-
-@transaction.atomic
-def transcript_match_confirm(*, transcript: Transcript, user) -> Transcript:
-    """Make the automatic match a person's decision, so later re-matching leaves it alone."""
-    if transcript.event_id is None:
-        raise ValueError("There is no match to confirm; choose a meeting instead.")
-    return _set_manual(transcript, user)
-
-
-@transaction.atomic
-def transcript_match_change(*, transcript: Transcript, event: CalendarEvent, user) -> Transcript:
-    if event.workspace_id != transcript.workspace_id:
-        raise ValueError("That meeting is not in this workspace.")
-    scored = score_against(transcript=transcript, event=event)
-    EventActivity.objects.create(
-        event=event,
-        actor=user,
-        action=EventActivity.Action.TRANSCRIPT,
-        detail=f"{transcript.get_source_display()} transcript “{transcript.title[:200]}” matched by hand",
+def transcripts_detach_events(*, event_ids: list[int]) -> int:
+    """Before these events are deleted (purge, erasure): unlink their transcripts and forget candidates that
+    point at them. Returns how many transcripts changed."""
+    if not event_ids:
+        return 0
+    detached = Transcript.objects.filter(event_id__in=event_ids).update(
+        event=None,
+        match_status=Transcript.MatchStatus.UNMATCHED,
+        match_how="",
+        match_score=None,
+        match_detail={},
+        match_candidates=[],
+        matched_at=None,
+        matched_by=None,
     )
-    return _set_manual(
-        transcript,
-        user,
-        event=event,
-        match_status=Transcript.MatchStatus.MATCHED,
-        match_score=scored.score,
-        match_detail=scored.detail,
-    )
+    # Ambiguous transcripts list candidate events (with their subjects/attendees); drop those lists
+    # when they mention a purged event so no trace of it stays behind.
+    ids = set(event_ids)
+    changed = []
+    for transcript in Transcript.objects.exclude(match_candidates=[]).only("id", "match_candidates", "match_status"):
+        candidates = transcript.match_candidates or []
+        if any(_candidate_event_id(c) in ids for c in candidates):
+            transcript.match_candidates = [c for c in candidates if _candidate_event_id(c) not in ids]
+            transcript.match_detail = {}
+            transcript.match_score = None  # the score is the detail's summary; they go together
+            if transcript.match_status == Transcript.MatchStatus.AMBIGUOUS and len(transcript.match_candidates) < 2:
+                transcript.match_status = Transcript.MatchStatus.UNMATCHED
+            changed.append(transcript)
+    if changed:
+        Transcript.objects.bulk_update(changed, ["match_candidates", "match_detail", "match_score", "match_status"])
+    return detached + len(changed)
 
 
-@transaction.atomic
-def transcript_match_clear(*, transcript: Transcript, user) -> Transcript:
-    """No meeting, on purpose: stays unmatched through later syncs until matched by hand."""
-    return _set_manual(
-        transcript, user, event=None, match_status=Transcript.MatchStatus.UNMATCHED, match_score=None, match_detail={}
-    )
-
-
-@transaction.atomic
-def transcript_match_reset(*, transcript: Transcript) -> Transcript:
-    """Hand the transcript back to automatic matching."""
-    transcript.match_how = Transcript.MatchHow.AUTO
-    transcript.save(update_fields=["match_how", "updated_at"])
-    transcripts_match(transcripts=[transcript])
-    transcript.refresh_from_db()
-    return transcript
-
-
-@transaction.atomic
-def transcript_deal_assign(*, transcript: Transcript, deal: Deal | None, user) -> Transcript:
-    """Assigning to a deal is always a person's step (product doc §14.5); None unassigns."""
-    if deal is not None and deal.workspace_id != transcript.workspace_id:
-        raise ValueError("That deal is not in this workspace.")
-    transcript.deal = deal
-    transcript.save(update_fields=["deal", "updated_at"])
-    return transcript
-
-
-# --------------------------------------------------------------------------- source settings
-
-
-@transaction.atomic
-def transcript_source_enable(*, workspace: Workspace, source: str) -> TranscriptSource:
-    if source not in adapters.SOURCES:
-        raise ValueError(f"Unknown transcript source {source!r}.")
-    config, _ = TranscriptSource.objects.get_or_create(workspace=workspace, source=source)
-    if not config.enabled:
-        config.enabled = True
-        config.save(update_fields=["enabled"])
-    return config
-
-
-@transaction.atomic
-def transcript_source_disable(*, source_config: TranscriptSource) -> TranscriptSource:
-    source_config.enabled = False
-    source_config.save(update_fields=["enabled"])
-    return source_config
-
-
-@transaction.atomic
-def transcript_source_rotate_secret(*, source_config: TranscriptSource) -> str:
-    """A new signing secret; the current one stays valid as the previous one until stopped.
-
-    Returns the new secret for showing once; it is stored encrypted and never shown again.
-    """
-    new = signing.new_secret()
-    if source_config.secret:
-        source_config.previous_secret = source_config.secret
-    source_config.secret = new
-    source_config.secret_rotated_at = timezone.now()
-    source_config.save(update_fields=["secret", "previous_secret", "secret_rotated_at"])
-    return new
-
-
-@transaction.atomic
-def transcript_source_stop_old_secret(*, source_config: TranscriptSource) -> TranscriptSource:
-    source_config.previous_secret = ""
-    source_config.save(update_fields=["previous_secret"])
-    return source_config
+def _candidate_event_id(candidate) -> int | None:
+    if isinstance(candidate, dict):
+        for key in ("event_id", "event", "id"):
+            value = candidate.get(key)
+            if isinstance(value, int):
+                return value
+            if isinstance(value, str) and value.isdigit():
+                return int(value)
+    if isinstance(candidate, int):
+        return candidate
+    return None
