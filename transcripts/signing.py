@@ -19,13 +19,13 @@ import hmac
 import secrets
 import time
 
+from transcripts.sources.protocol import SignatureError
+
+__all__ = ["SignatureError", "new_secret", "sign", "verify"]
+
 SIGNATURE_HEADER = "X-Ruby-Signature"
 TIMESTAMP_HEADER = "X-Ruby-Timestamp"
 MAX_SKEW_SECONDS = 5 * 60
-
-
-class SignatureError(Exception):
-    """The delivery is not signed with a secret we accept; the message is safe to show the sender."""
 
 
 def new_secret() -> str:
