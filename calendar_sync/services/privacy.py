@@ -64,14 +64,16 @@ def subscription_delete_best_effort(*, connection: CalendarConnection) -> str:
     if not connection.subscription_id:
         return ""
     from calendar_sync import auth, graph
+    from calendar_sync.providers.graph import describe_subscription_error
+    from calendar_sync.services import tokens
 
     try:
-        access_token = auth.get_access_token(connection)
+        access_token = tokens.access_token_for(connection)
         graph.delete_subscription(access_token=access_token, subscription_id=connection.subscription_id)
-    except (auth.ReconnectRequired, auth.TokenUnavailable):
+    except (tokens.ReconnectRequired, auth.TokenUnavailable):
         return "The Microsoft subscription could not be removed (no valid access); it will expire on its own."
     except graph.GraphError as exc:
-        return f"The Microsoft subscription could not be removed: {exc}"
+        return f"The Microsoft subscription could not be removed: {describe_subscription_error(exc)}"
     return ""
 
 

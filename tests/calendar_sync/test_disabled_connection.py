@@ -28,12 +28,12 @@ def disabled(user, workspace):
 @pytest.fixture
 def no_graph(rsps, monkeypatch):
     """Any call to Microsoft (token or Graph) fails the test."""
-    from calendar_sync import auth
+    from calendar_sync.services import tokens
 
     def refuse(*args, **kwargs):
         raise AssertionError("a disabled connection must not ask Microsoft for a token")
 
-    monkeypatch.setattr(auth, "get_access_token", refuse)
+    monkeypatch.setattr(tokens, "access_token_for", refuse)
     yield rsps
     assert len(rsps.calls) == 0
 

@@ -4,8 +4,8 @@ import pytest
 import responses
 from django.urls import reverse
 
-from calendar_sync import auth
 from calendar_sync.models import CalendarConnection, CalendarEvent, EventAttendee, SyncRun
+from calendar_sync.services import tokens
 from calendar_sync.services.privacy import connection_disconnect
 from ruby_site.models import AuditEntry
 from tests.calendar_sync.privacy_data import ACCESS_TOKEN, GRAPH, REFRESH_TOKEN, connected_calendar
@@ -24,7 +24,7 @@ def graph_token(monkeypatch):
         calls.append(connection.pk)
         return ACCESS_TOKEN
 
-    monkeypatch.setattr(auth, "get_access_token", fake)
+    monkeypatch.setattr(tokens, "access_token_for", fake)
     return calls
 
 
@@ -132,9 +132,9 @@ def test_disconnect_survives_graph_failure_and_records_it(user_client, user, gra
 
 def test_disconnect_survives_missing_token(user, monkeypatch):
     def refuse(connection, *, force_refresh=False):
-        raise auth.ReconnectRequired("gone")
+        raise tokens.ReconnectRequired("gone")
 
-    monkeypatch.setattr(auth, "get_access_token", refuse)
+    monkeypatch.setattr(tokens, "access_token_for", refuse)
     connection, _, _ = connected_calendar(user)
     with responses.RequestsMock():  # no HTTP call at all
         connection_disconnect(connection=connection, by=user, purge=False)

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from calendar_sync import auth, tasks
+from calendar_sync import tasks
 from calendar_sync.models import (
     CalendarConnection,
     CalendarEvent,
@@ -16,6 +16,7 @@ from calendar_sync.models import (
     EventAttendee,
     SyncRun,
 )
+from calendar_sync.services import tokens
 from calendar_sync.services.privacy import (
     PrivacyError,
     attendee_anonymise,
@@ -43,7 +44,7 @@ ACCOUNT_TABLES = {"ruby_site.User", "account.EmailAddress", "socialaccount.Socia
 
 @pytest.fixture(autouse=True)
 def msal_boundary(monkeypatch):
-    monkeypatch.setattr(auth, "get_access_token", lambda connection, *, force_refresh=False: ACCESS_TOKEN)
+    monkeypatch.setattr(tokens, "access_token_for", lambda connection, *, force_refresh=False: ACCESS_TOKEN)
 
 
 @pytest.fixture

@@ -40,12 +40,12 @@ def test_other_workspaces_object_is_a_plain_404_without_the_internal_reason(outs
 
 @PRODUCTION
 def test_a_crash_is_a_plain_500(user, monkeypatch):
-    from calendar_sync.selectors import connection as selectors
+    from calendar_sync.views import connection as views
 
     def boom(**kwargs):
         raise RuntimeError("secret internals: token=abc123")
 
-    monkeypatch.setattr(selectors, "integrations_context", boom)
+    monkeypatch.setattr(views, "integrations_context", boom)
     client = Client(raise_request_exception=False)
     client.force_login(user)
 
