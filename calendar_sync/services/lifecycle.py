@@ -13,6 +13,7 @@ from calendar_sync.models import CalendarConnection
 from ruby_site.models import AuditEntry, User, Workspace
 from ruby_site.services import audit_record
 
+NOT_CONNECTED = "Outlook Calendar is not connected."
 ACCESS_LOST_REASON = (
     "Microsoft no longer accepts Ruby's access — this happens when access is revoked, your password changes "
     "or the stored access expires. Reconnect to restore."

@@ -22,7 +22,7 @@ from django_q import tasks as q_tasks
 from calendar_sync.models import CalendarConnection, CalendarEvent, SyncRun
 from calendar_sync.normalize import NormalizedEvent
 from calendar_sync.providers import ProviderError, provider_for
-from calendar_sync.services.lifecycle import connection_mark_refused
+from calendar_sync.services.lifecycle import NOT_CONNECTED, connection_mark_refused
 from calendar_sync.services.linking import link_events
 from calendar_sync.services.sync_store import Plan, internal_domains_for, store_plan
 from calendar_sync.signals import events_changed
@@ -37,7 +37,6 @@ STALE_RUNNING_AFTER = timedelta(seconds=settings.Q_CLUSTER.get("timeout", 300) +
 STALE_QUEUED_AFTER = timedelta(minutes=10)
 
 ALREADY_RUNNING = "A sync is already running."
-NOT_CONNECTED = "Outlook Calendar is not connected."
 
 
 class SyncNotPossible(UserFacingError):

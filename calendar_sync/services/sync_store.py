@@ -156,7 +156,7 @@ def store_plan(
                 ]
             )
         if gone_ids:
-            # Deleted in Outlook, moved out of the week, or now filtered: hidden, not deleted. State
+            # Deleted at the source, moved out of the week, or now filtered: hidden, not deleted. State
             # (discarded or not) is left alone; events already in the past never reach this list.
             run.removed = CalendarEvent.objects.filter(pk__in=gone_ids).update(removed_at=now)
             EventActivity.objects.bulk_create(

@@ -14,11 +14,9 @@ from django.views.decorators.debug import sensitive_variables
 from calendar_sync import auth
 from calendar_sync.errors import ProviderError
 from calendar_sync.models import CalendarConnection
-from calendar_sync.services.lifecycle import ACCESS_LOST_REASON, connection_mark_access_lost
+from calendar_sync.services.lifecycle import ACCESS_LOST_REASON, NOT_CONNECTED, connection_mark_access_lost
 
 log = logging.getLogger(__name__)
-
-NOT_CONNECTED = "Outlook Calendar is not connected."
 
 
 class ReconnectRequired(ProviderError):
