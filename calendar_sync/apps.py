@@ -10,7 +10,10 @@ class CalendarSyncConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from calendar_sync.db import raise_sqlite_parameter_limit
+        from calendar_sync.receivers import reflag_internal_attendees
         from calendar_sync.services.support import support_group_after_migrate
+        from ruby_site.signals import internal_domains_changed
 
+        internal_domains_changed.connect(reflag_internal_attendees, dispatch_uid="calendar_sync_reflag_internal")
         post_migrate.connect(support_group_after_migrate, sender=self, dispatch_uid="calendar_sync_support_group")
         connection_created.connect(raise_sqlite_parameter_limit, dispatch_uid="calendar_sync_sqlite_params")

@@ -1,13 +1,11 @@
 """MSAL: the auth-code flow and access tokens (issue 3). With graph.py and the sandbox, the only
 module that imports msal / requests.
 
-Contract used elsewhere:
-    get_access_token(connection, *, force_refresh: bool = False) -> str
-        raises ReconnectRequired (permanent: invalid_grant / interaction_required; the connection
-        is already marked not_connected with the reason) or TokenUnavailable (transient).
+A pure client: it takes and returns MSAL token caches and raises typed errors (calendar_sync.errors); it never
+reads or writes a connection, takes no lock and words nothing for people (design.md §7.12) — the row lock, the
+cache write-back and "access lost" live in services/tokens.py, the wording in the services.
 
-Nothing here ever logs, raises or returns a token inside an error message: exception messages are
-written for the user and are safe to show and log.
+Nothing here ever logs, raises or returns a token inside an error.
 """
 
 from __future__ import annotations
@@ -17,16 +15,16 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import msal
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 from msal.exceptions import MsalServiceError
 
 from calendar_sync import graph
+from calendar_sync.errors import ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +37,25 @@ SIGN_IN_SCOPES = [*SCOPES, "email"]
 PERMANENT_ERRORS = {"invalid_grant", "interaction_required", "consent_required", "login_required"}
 ADMIN_CONSENT_MARKERS = ("AADSTS65001", "AADSTS90094", "AADSTS90095", "consent_required")
 
-ACCESS_LOST_REASON = (
-    "Microsoft no longer accepts Ruby's access — this happens when access is revoked, your password changes "
-    "or the stored access expires. Reconnect to restore."
-)
 # A still-valid access token is reused without a lock; one expiring sooner than this is refreshed.
 REFRESH_MARGIN_SECONDS = 300
 
 
-class ReconnectRequired(Exception):
-    """Microsoft no longer accepts Ruby's stored access; the user must reconnect."""
+class TokenRefused(ProviderError):
+    """Microsoft refused the stored refresh token (`kind` is its error, e.g. invalid_grant, or
+    no_refresh_token when the cache holds nothing usable): only a new sign-in helps."""
+
+    permanent = True
 
 
-class TokenUnavailable(Exception):
-    """The token endpoint could not be reached or answered badly; try again later."""
+class TokenUnavailable(ProviderError):
+    """The token endpoint could not be reached or answered badly; try again later.
+    Kinds: unreachable / unreadable (the login host), refresh_unreachable / refresh_unreadable / not_issued."""
 
 
-class AuthFlowError(Exception):
-    """The connect flow failed. `kind` says which way; the message is plain words, safe to show."""
+class AuthFlowError(ProviderError):
+    """The connect flow failed. `kind` says which way (the view shows the matching page); `reason` says exactly
+    what happened, so the service can pick its sentence; `code` is Microsoft's error code when it sent one."""
 
     TIMED_OUT = "timed_out"
     ACCESS_DENIED = "access_denied"
@@ -65,12 +64,9 @@ class AuthFlowError(Exception):
     MALFORMED = "malformed"
     FAILED = "failed"
 
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-TIMED_OUT_MESSAGE = "The sign-in with Microsoft timed out or was already used — try connecting again."
+    def __init__(self, kind: str, *, reason: str = "", code: str = ""):
+        super().__init__(kind, code=code, detail=reason)
+        self.reason = reason or kind
 
 
 @dataclass(frozen=True)
@@ -119,18 +115,17 @@ def _app(cache: msal.SerializableTokenCache | None = None) -> msal.ConfidentialC
             token_cache=cache,
         )
     except (requests.RequestException, MsalServiceError, RuntimeError) as exc:
-        raise TokenUnavailable("Microsoft's sign-in service could not be reached; try again in a few minutes.") from exc
+        raise TokenUnavailable("unreachable") from exc
     except (ValueError, KeyError) as exc:
-        raise TokenUnavailable("Microsoft's sign-in service sent an answer Ruby could not read; try later.") from exc
+        raise TokenUnavailable("unreadable") from exc
 
 
 # --- the connect flow ---------------------------------------------------------------------
 
 
 def start_auth_flow(*, redirect_uri: str, login_hint: str = "") -> dict:
-    """Begin the auth-code flow (state, PKCE S256 and nonce by MSAL). Returns MSAL's flow dict —
-    keep it in the server session — with `browser_url`, where to send the user. In sandbox mode
-    that is Ruby's own consent page (MSAL refuses a plain-http authority), else MSAL's auth_uri."""
+    """Begin the auth-code flow (state, PKCE S256 and nonce by MSAL). Returns MSAL's flow dict — keep it
+    in the server session; its `auth_uri` is where to send the user. Raises AuthFlowError (unavailable)."""
     try:
         app = _app()
         # The answer comes back in the query, not form_post: a cross-site POST from Microsoft would
@@ -138,7 +133,7 @@ def start_auth_flow(*, redirect_uri: str, login_hint: str = "") -> dict:
         # useless without the PKCE verifier and the client secret, both held server-side.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
-            flow = app.initiate_auth_code_flow(
+            return app.initiate_auth_code_flow(
                 SIGN_IN_SCOPES,
                 redirect_uri=redirect_uri,
                 login_hint=login_hint or None,
@@ -146,88 +141,58 @@ def start_auth_flow(*, redirect_uri: str, login_hint: str = "") -> dict:
                 response_mode="query",
             )
     except TokenUnavailable as exc:
-        raise AuthFlowError(AuthFlowError.UNAVAILABLE, str(exc)) from exc
-    browser_url = flow["auth_uri"]
-    if settings.MICROSOFT_SANDBOX:
-        from calendar_sync.sandbox.views import sandbox_authorize_path
-
-        browser_url = f"{sandbox_authorize_path()}?{urlsplit(flow['auth_uri']).query}"
-    return {**flow, "browser_url": browser_url}
+        raise AuthFlowError(AuthFlowError.UNAVAILABLE, reason=f"login_{exc.kind}") from exc
 
 
 def _error_from_microsoft(result: dict) -> AuthFlowError:
     error = str(result.get("error", ""))
     description = str(result.get("error_description", ""))
     if error == "access_denied" and not any(m in description for m in ADMIN_CONSENT_MARKERS):
-        return AuthFlowError(
-            AuthFlowError.ACCESS_DENIED,
-            "You cancelled the Microsoft sign-in, so nothing was connected. "
-            "Connect again when you are ready and choose Accept.",
-        )
+        return AuthFlowError(AuthFlowError.ACCESS_DENIED)
     if error == "consent_required" or any(m in description for m in ADMIN_CONSENT_MARKERS):
-        return AuthFlowError(
-            AuthFlowError.ADMIN_CONSENT,
-            "Your organisation requires an administrator to approve Ruby before anyone can connect. "
-            "A Microsoft 365 admin of your organisation must approve Ruby once with the link below; "
-            "after that, connect again.",
-        )
+        return AuthFlowError(AuthFlowError.ADMIN_CONSENT)
     if error == "temporarily_unavailable" or error == "server_error":
-        return AuthFlowError(
-            AuthFlowError.UNAVAILABLE, "Microsoft's sign-in service is unavailable right now; try again shortly."
-        )
+        return AuthFlowError(AuthFlowError.UNAVAILABLE, reason="microsoft_unavailable")
     code = description.split(":", 1)[0][:20] if description.startswith("AADSTS") else error[:40]
-    return AuthFlowError(
-        AuthFlowError.FAILED,
-        f"Microsoft did not complete the sign-in ({code or 'no reason given'}). Try connecting again.",
-    )
+    return AuthFlowError(AuthFlowError.FAILED, code=code)
 
 
 @sensitive_variables()
 def complete_auth_flow(*, flow: dict | None, auth_response: dict) -> AuthResult:
     """Finish the flow with the query Microsoft redirected back with. Raises AuthFlowError."""
     if not flow or not isinstance(flow, dict) or not flow.get("state"):
-        raise AuthFlowError(AuthFlowError.TIMED_OUT, TIMED_OUT_MESSAGE)
+        raise AuthFlowError(AuthFlowError.TIMED_OUT)
     if auth_response.get("state") != flow.get("state"):
-        raise AuthFlowError(AuthFlowError.TIMED_OUT, TIMED_OUT_MESSAGE)
+        raise AuthFlowError(AuthFlowError.TIMED_OUT)
     if auth_response.get("error"):
         raise _error_from_microsoft(auth_response)
     if not auth_response.get("code"):
-        raise AuthFlowError(AuthFlowError.MALFORMED, "Microsoft sent Ruby back without a sign-in code. Try again.")
+        raise AuthFlowError(AuthFlowError.MALFORMED, reason="no_code")
     cache = msal.SerializableTokenCache()
     try:
         app = _app(cache)
-        msal_flow = {k: v for k, v in flow.items() if k != "browser_url"}
-        result = app.acquire_token_by_auth_code_flow(msal_flow, auth_response)
+        result = app.acquire_token_by_auth_code_flow(flow, auth_response)
     except TokenUnavailable as exc:
-        raise AuthFlowError(AuthFlowError.UNAVAILABLE, str(exc)) from exc
+        raise AuthFlowError(AuthFlowError.UNAVAILABLE, reason=f"login_{exc.kind}") from exc
     except requests.Timeout as exc:
-        raise AuthFlowError(
-            AuthFlowError.UNAVAILABLE, "Microsoft took too long to answer. Nothing was stored; try connecting again."
-        ) from exc
+        raise AuthFlowError(AuthFlowError.UNAVAILABLE, reason="timeout") from exc
     except (requests.RequestException, MsalServiceError) as exc:
-        raise AuthFlowError(
-            AuthFlowError.UNAVAILABLE,
-            "Microsoft's sign-in service is unavailable right now. Nothing was stored; try again in a few minutes.",
-        ) from exc
+        raise AuthFlowError(AuthFlowError.UNAVAILABLE, reason="unreachable") from exc
     except RuntimeError as exc:  # nonce mismatch: a replayed or forged answer
-        raise AuthFlowError(AuthFlowError.TIMED_OUT, TIMED_OUT_MESSAGE) from exc
+        raise AuthFlowError(AuthFlowError.TIMED_OUT) from exc
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # MSAL raises ValueError for a state mismatch and for a token answer that is not JSON.
         if "state" in str(exc).lower():
-            raise AuthFlowError(AuthFlowError.TIMED_OUT, TIMED_OUT_MESSAGE) from exc
-        raise AuthFlowError(
-            AuthFlowError.MALFORMED, "Microsoft sent an answer Ruby could not read. Nothing was stored; try again."
-        ) from exc
+            raise AuthFlowError(AuthFlowError.TIMED_OUT) from exc
+        raise AuthFlowError(AuthFlowError.MALFORMED, reason="unreadable") from exc
     if not isinstance(result, dict):
-        raise AuthFlowError(AuthFlowError.MALFORMED, "Microsoft sent an answer Ruby could not read. Try again.")
+        raise AuthFlowError(AuthFlowError.MALFORMED, reason="not_a_dict")
     if "error" in result:
         raise _error_from_microsoft(result)
     claims = result.get("id_token_claims") or {}
     tenant_id, object_id = str(claims.get("tid", "")), str(claims.get("oid", ""))
     if not (result.get("access_token") and tenant_id and object_id):
-        raise AuthFlowError(
-            AuthFlowError.MALFORMED, "Microsoft's answer did not say which account signed in. Nothing was stored."
-        )
+        raise AuthFlowError(AuthFlowError.MALFORMED, reason="no_identity")
     return AuthResult(
         tenant_id=tenant_id,
         object_id=object_id,
@@ -241,28 +206,30 @@ def complete_auth_flow(*, flow: dict | None, auth_response: dict) -> AuthResult:
 # --- access tokens ------------------------------------------------------------------------
 
 
-def _home_account_id(cache: msal.SerializableTokenCache, connection) -> str:
-    """The cache's account for this connection's identity. MSAL keys it "<uid>.<utid>" from
-    client_info, which is object id + tenant id for work and personal accounts alike; the
-    object id is also the account's local id, which we accept as a fallback."""
-    expected = f"{connection.object_id}.{connection.tenant_id}"
+def _home_account_id(cache: msal.SerializableTokenCache, *, tenant_id: str, object_id: str) -> str:
+    """The cache's account for this identity. MSAL keys it "<uid>.<utid>" from client_info, which is
+    object id + tenant id for work and personal accounts alike; the object id is also the account's
+    local id, which we accept as a fallback."""
+    expected = f"{object_id}.{tenant_id}"
     for account in cache.search(msal.TokenCache.CredentialType.ACCOUNT, query={}):
         if account.get("home_account_id") == expected:
             return expected
     for account in cache.search(msal.TokenCache.CredentialType.ACCOUNT, query={}):
-        if connection.object_id and account.get("local_account_id") == connection.object_id:
+        if object_id and account.get("local_account_id") == object_id:
             return str(account.get("home_account_id", ""))
     return expected
 
 
 @sensitive_variables()
-def _cached_access_token(cache: msal.SerializableTokenCache, connection) -> str | None:
-    """A cached access token still valid for a while — the common case, needing no lock and no call."""
+def _valid_token(cache: msal.SerializableTokenCache, *, tenant_id: str, object_id: str) -> str | None:
     now = time.time()
     for entry in cache.search(
         msal.TokenCache.CredentialType.ACCESS_TOKEN,
         target=SCOPES,
-        query={"client_id": settings.MICROSOFT_CLIENT_ID, "home_account_id": _home_account_id(cache, connection)},
+        query={
+            "client_id": settings.MICROSOFT_CLIENT_ID,
+            "home_account_id": _home_account_id(cache, tenant_id=tenant_id, object_id=object_id),
+        },
     ):
         try:
             expires_on = int(entry.get("expires_on", 0))
@@ -274,63 +241,59 @@ def _cached_access_token(cache: msal.SerializableTokenCache, connection) -> str 
     return None
 
 
-def _mark_access_lost(connection, *, microsoft_error: str) -> None:
-    from calendar_sync.services.connection import connection_mark_access_lost
-
-    connection_mark_access_lost(connection=connection, microsoft_error=microsoft_error)
-
-
 @sensitive_variables()
-def get_access_token(connection, *, force_refresh: bool = False) -> str:
-    """An access token for Graph. Uses the cached one while valid; otherwise refreshes under a row
-    lock after re-reading the cache, so two workers refreshing at once do not overwrite the newest
-    refresh token with an older one (the second finds the first's fresh token and makes no call)."""
-    from calendar_sync.models import CalendarConnection
-
-    if connection.status != CalendarConnection.Status.CONNECTED or not connection.token_cache:
-        raise ReconnectRequired(connection.status_reason or "Outlook Calendar is not connected.")
-    if not force_refresh:
-        cache = msal.SerializableTokenCache()
-        cache.deserialize(connection.token_cache)
-        token = _cached_access_token(cache, connection)
-        if token:
-            return token
-
+def cached_access_token(token_cache: str, *, tenant_id: str, object_id: str) -> str | None:
+    """An access token in this serialized cache still valid for a while — the common case, needing no
+    lock and no call to Microsoft."""
     cache = msal.SerializableTokenCache()
-    app = _app(cache)  # network (OpenID configuration) before taking the lock
-    error = ""
-    with transaction.atomic():
-        row = CalendarConnection.objects.select_for_update().get(pk=connection.pk)
-        if row.status != CalendarConnection.Status.CONNECTED or not row.token_cache:
-            raise ReconnectRequired(row.status_reason or "Outlook Calendar is not connected.")
-        cache.deserialize(row.token_cache)
-        if not force_refresh:
-            token = _cached_access_token(cache, row)
-            if token:  # another worker refreshed while we waited for the lock
-                connection.token_cache = row.token_cache
-                return token
-        home_account_id = _home_account_id(cache, row)
-        accounts = [a for a in app.get_accounts() if a.get("home_account_id") == home_account_id]
-        result = None
-        if accounts:
-            try:
-                result = app.acquire_token_silent_with_error(SCOPES, accounts[0], force_refresh=force_refresh)
-            except (requests.RequestException, MsalServiceError) as exc:
-                raise TokenUnavailable("Microsoft's sign-in service could not be reached; try again later.") from exc
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise TokenUnavailable("Microsoft's sign-in service sent an answer Ruby could not read.") from exc
-        if result and "access_token" in result:
-            if cache.has_state_changed:
-                row.token_cache = cache.serialize()
-                row.save(update_fields=["token_cache", "updated_at"])
-                connection.token_cache = row.token_cache
-            return result["access_token"]
+    cache.deserialize(token_cache)
+    return _valid_token(cache, tenant_id=tenant_id, object_id=object_id)
+
+
+class TokenClient:
+    """An MSAL client around one token cache. Build it before taking any lock (construction fetches the
+    OpenID configuration and can raise TokenUnavailable), then `load` the newest serialized cache, ask
+    `cached_token` or `refresh`, and write `serialize()` back when `changed`."""
+
+    def __init__(self) -> None:
+        self.cache = msal.SerializableTokenCache()
+        self._app = _app(self.cache)
+
+    @sensitive_variables()
+    def load(self, token_cache: str) -> None:
+        self.cache.deserialize(token_cache)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.cache.has_state_changed)
+
+    @sensitive_variables()
+    def serialize(self) -> str:
+        return self.cache.serialize()
+
+    @sensitive_variables()
+    def cached_token(self, *, tenant_id: str, object_id: str) -> str | None:
+        return _valid_token(self.cache, tenant_id=tenant_id, object_id=object_id)
+
+    @sensitive_variables()
+    def refresh(self, *, tenant_id: str, object_id: str, force_refresh: bool = False) -> str:
+        """A fresh access token from the cached refresh token. Raises TokenRefused (permanent) or
+        TokenUnavailable (transient, `code` = Microsoft's error)."""
+        home_account_id = _home_account_id(self.cache, tenant_id=tenant_id, object_id=object_id)
+        accounts = [a for a in self._app.get_accounts() if a.get("home_account_id") == home_account_id]
+        if not accounts:
+            raise TokenRefused("no_refresh_token")  # nothing usable in the cache: only a new sign-in helps
+        try:
+            result = self._app.acquire_token_silent_with_error(SCOPES, accounts[0], force_refresh=force_refresh)
+        except (requests.RequestException, MsalServiceError) as exc:
+            raise TokenUnavailable("refresh_unreachable") from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise TokenUnavailable("refresh_unreadable") from exc
         if result is None:
-            error = "no_refresh_token"  # nothing usable in the cache: only a new sign-in helps
-        elif result.get("error") in PERMANENT_ERRORS:
-            error = str(result["error"])
-        else:
-            log.warning("token refresh failed connection=%s error=%s", row.pk, str(result.get("error", "unknown"))[:60])
-            raise TokenUnavailable("Microsoft's sign-in service did not issue a token; try again later.")
-    _mark_access_lost(connection, microsoft_error=error)
-    raise ReconnectRequired(ACCESS_LOST_REASON)
+            raise TokenRefused("no_refresh_token")
+        if "access_token" in result:
+            return result["access_token"]
+        error = str(result.get("error", ""))
+        if error in PERMANENT_ERRORS:
+            raise TokenRefused(error)
+        raise TokenUnavailable("not_issued", code=(error or "unknown")[:60])

@@ -1,10 +1,11 @@
 """Microsoft Graph over HTTP — the only module (with auth.py and the sandbox) that imports requests.
 
-Plain functions, typed results, our own exceptions (design.md §7.3):
-- GraphAuthError: permanent for this token (401 after a refresh, 403); the caller refreshes once or gives up.
+Plain functions, typed results, our own exceptions (design.md §7.3), all ProviderError with a `kind`:
+- GraphAuthError (permanent): the access token was refused (401 after a refresh, 403).
 - GraphTransientError: worth retrying later (timeouts, 5xx, throttling after our bounded retries).
-- GraphError: anything else that is wrong (4xx, malformed JSON); not retried.
-Every call has a timeout. Throttling (429/503/504) honours Retry-After, bounded.
+- GraphError: anything else that is wrong (4xx, malformed JSON, a bad next-page link); not retried.
+No sentence for people here (design.md §7.12): the services word each kind. One request loop (_send) classifies
+status codes, honours Retry-After (bounded), applies the timeout and refuses any URL off the Graph host.
 """
 
 from __future__ import annotations
@@ -21,26 +22,40 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
+from calendar_sync.errors import ProviderError
+from calendar_sync.sandbox.transport import mount_sandbox
+
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 503, 504}
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER_SECONDS = 60
+# Removing a subscription happens in a user's request (Disconnect) and support actions: two attempts, short waits.
+SUBSCRIPTION_ATTEMPTS = 2
+SUBSCRIPTION_MAX_WAIT_SECONDS = 5
+
+# Kinds (GraphError.kind).
+TIMEOUT = "timeout"
+UNREACHABLE = "unreachable"
+BUSY = "busy"
+REFUSED = "refused"
+HTTP_ERROR = "http_error"
+NOT_JSON = "not_json"
+BAD_SHAPE = "bad_shape"
+NO_EVENT_LIST = "no_event_list"
+LINK_ELSEWHERE = "next_link_elsewhere"
+LINK_REPEATED = "next_link_repeated"
+TOO_MANY_EVENTS = "too_many_events"
 
 
-class GraphError(Exception):
-    """A Graph call failed in a way retrying will not fix. The message is safe to show and log."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: str = "", requests_made: int = 0):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        # HTTP requests spent before giving up, so a SyncRun counts failed attempts too.
-        self.requests_made = requests_made
+class GraphError(ProviderError):
+    """A Graph call failed in a way retrying now will not fix. `detail` is Graph's own error message, if any."""
 
 
 class GraphAuthError(GraphError):
-    """The access token was refused (401/403)."""
+    """The access token was refused (401/403): only a new sign-in helps."""
+
+    permanent = True
 
 
 class GraphTransientError(GraphError):
@@ -56,8 +71,6 @@ def http_session() -> requests.Session:
     served in-process by a transport adapter, so the production code path is the same."""
     session = requests.Session()
     if settings.MICROSOFT_SANDBOX:
-        from calendar_sync.sandbox.transport import mount_sandbox
-
         mount_sandbox(session)
     return session
 
@@ -108,6 +121,59 @@ def _error_from(response: requests.Response) -> tuple[str, str]:
         return "", ""
 
 
+def _send(
+    method: str,
+    url: str,
+    *,
+    access_token: str,
+    params: dict | None = None,
+    headers: dict | None = None,
+    session: requests.Session | None = None,
+    attempts: int = MAX_ATTEMPTS,
+    max_wait: float = MAX_RETRY_AFTER_SECONDS,
+    done_statuses: frozenset[int] | None = None,
+) -> tuple[requests.Response, int]:
+    """The one request loop: send, retry throttling, 5xx and network failures up to `attempts` times (waiting
+    what Retry-After asks, at most `max_wait`), and map every other failure to a typed error once.
+
+    Returns (response, requests made). A response counts as done when its status is below 400, or in
+    `done_statuses` when given. The Authorization header only ever goes to the Graph host."""
+    if not _is_on_graph_host(url):
+        raise GraphError(LINK_ELSEWHERE)
+    session = session or http_session()
+    all_headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json", **(headers or {})}
+    for attempt in range(1, attempts + 1):
+        try:
+            response = session.request(
+                method, url, params=params, headers=all_headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT
+            )
+        except requests.RequestException as exc:
+            if attempt == attempts:
+                kind = TIMEOUT if isinstance(exc, requests.Timeout) else UNREACHABLE
+                raise GraphTransientError(kind, requests_made=attempt) from exc
+            sleep(min(_retry_after_seconds(requests.Response(), attempt), max_wait))
+            continue
+        status = response.status_code
+        if done_statuses is not None and status in done_statuses:
+            return response, attempt
+        if status in RETRY_STATUSES or status >= 500:
+            if attempt == attempts:
+                code, _ = _error_from(response)
+                raise GraphTransientError(BUSY, status=status, code=code, requests_made=attempt)
+            delay = min(_retry_after_seconds(response, attempt), max_wait)
+            log.info("graph throttled status=%s attempt=%s wait=%.1fs", status, attempt, delay)
+            sleep(delay)
+            continue
+        if status in (401, 403):
+            code, _ = _error_from(response)
+            raise GraphAuthError(REFUSED, status=status, code=code, requests_made=attempt)
+        if status >= 400 or done_statuses is not None:
+            code, message = _error_from(response)
+            raise GraphError(HTTP_ERROR, status=status, code=code, detail=message, requests_made=attempt)
+        return response, attempt
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @dataclass
 class GraphResponse:
     status: int
@@ -125,62 +191,14 @@ def get_json(
 ) -> GraphResponse:
     """GET a Graph URL and return its JSON object, retrying throttling and transient 5xx a bounded
     number of times. Raises GraphAuthError / GraphTransientError / GraphError."""
-    session = session or http_session()
-    all_headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json", **(headers or {})}
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            response = session.get(url, params=params, headers=all_headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT)
-        except requests.Timeout as exc:
-            if attempt == MAX_ATTEMPTS:
-                raise GraphTransientError("Microsoft Graph did not answer in time.", requests_made=attempt) from exc
-            sleep(_retry_after_seconds(requests.Response(), attempt))
-            continue
-        except requests.RequestException as exc:
-            if attempt == MAX_ATTEMPTS:
-                raise GraphTransientError("Microsoft Graph could not be reached.", requests_made=attempt) from exc
-            sleep(_retry_after_seconds(requests.Response(), attempt))
-            continue
-        if response.status_code in RETRY_STATUSES or response.status_code >= 500:
-            if attempt == MAX_ATTEMPTS:
-                code, _ = _error_from(response)
-                raise GraphTransientError(
-                    f"Microsoft Graph is busy or unavailable (HTTP {response.status_code}); try again later.",
-                    status=response.status_code,
-                    code=code,
-                    requests_made=attempt,
-                )
-            delay = _retry_after_seconds(response, attempt)
-            log.info("graph throttled status=%s attempt=%s wait=%.1fs", response.status_code, attempt, delay)
-            sleep(delay)
-            continue
-        if response.status_code in (401, 403):
-            code, message = _error_from(response)
-            raise GraphAuthError(
-                f"Microsoft Graph refused the access token (HTTP {response.status_code} {code}).",
-                status=response.status_code,
-                code=code,
-                requests_made=attempt,
-            )
-        if response.status_code >= 400:
-            code, message = _error_from(response)
-            raise GraphError(
-                f"Microsoft Graph answered HTTP {response.status_code} {code}: {message}".strip(),
-                status=response.status_code,
-                code=code,
-                requests_made=attempt,
-            )
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise GraphError(
-                "Microsoft Graph sent a response that is not JSON.", status=response.status_code, requests_made=attempt
-            ) from exc
-        if not isinstance(data, dict):
-            raise GraphError(
-                "Microsoft Graph sent an unexpected response shape.", status=response.status_code, requests_made=attempt
-            )
-        return GraphResponse(status=response.status_code, data=data, requests_made=attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
+    response, made = _send("GET", url, access_token=access_token, params=params, headers=headers, session=session)
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise GraphError(NOT_JSON, status=response.status_code, requests_made=made) from exc
+    if not isinstance(data, dict):
+        raise GraphError(BAD_SHAPE, status=response.status_code, requests_made=made)
+    return GraphResponse(status=response.status_code, data=data, requests_made=made)
 
 
 # --- identity (connect) -------------------------------------------------------------------
@@ -252,7 +270,7 @@ def iter_calendar_view(
 
     refresh_token: called once on the first 401 to get a fresh access token; the same page is then
     retried once. A second 401 (or a 403) raises GraphAuthError. A nextLink that repeats an earlier
-    one, or points away from the Graph host, raises GraphError (it would loop or leak the token).
+    one, or points away from the Graph host (refused by _send), raises GraphError: it would loop or leak the token.
     """
     session = session or http_session()
     headers = {"Prefer": f'outlook.timezone="UTC", odata.maxpagesize={page_size}'}
@@ -287,19 +305,19 @@ def iter_calendar_view(
             break
         value = response.data.get("value")
         if not isinstance(value, list):
-            raise GraphError("Microsoft Graph sent a calendar page without a list of events.", requests_made=spent)
+            raise GraphError(NO_EVENT_LIST, requests_made=spent)
         pages += 1
         events += len(value)
         yield CalendarViewPage(events=value, requests_made=spent)
         next_link = response.data.get("@odata.nextLink")
         if not next_link:
             return
-        if not isinstance(next_link, str) or not _is_on_graph_host(next_link):
-            raise GraphError("Microsoft Graph sent a next-page link to an unexpected address; the sync stopped.")
+        if not isinstance(next_link, str):
+            raise GraphError(LINK_ELSEWHERE)
         if next_link in seen:
-            raise GraphError("Microsoft Graph repeated a next-page link; the sync stopped to avoid a loop.")
+            raise GraphError(LINK_REPEATED)
         if pages >= MAX_CALENDAR_PAGES or events >= MAX_CALENDAR_EVENTS:
-            raise GraphError("Microsoft Graph sent far more events than a week can hold; the sync stopped.")
+            raise GraphError(TOO_MANY_EVENTS)
         seen.add(next_link)
         # The nextLink already carries every query parameter (and Graph's own paging token).
         url, params = next_link, None
@@ -311,40 +329,13 @@ def iter_calendar_view(
 def delete_subscription(*, access_token: str, subscription_id: str, session: requests.Session | None = None) -> None:
     """DELETE a change-notification subscription. 404 counts as done: Graph already expired or removed
     it, which is the state we want. Raises GraphAuthError / GraphTransientError / GraphError."""
-    session = session or http_session()
     url = graph_url(f"/v1.0/subscriptions/{requests.utils.quote(subscription_id, safe='')}")
-    headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
-    # Called from a user's request (Disconnect) and support actions: two attempts, short waits.
-    attempts = 2
-    for attempt in range(1, attempts + 1):
-        try:
-            response = session.delete(url, headers=headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT)
-        except requests.RequestException as exc:
-            if attempt == attempts:
-                raise GraphTransientError("Microsoft Graph could not be reached to remove the subscription.") from exc
-            sleep(min(_retry_after_seconds(requests.Response(), attempt), 5))
-            continue
-        if response.status_code in (200, 202, 204, 404):
-            return
-        code, message = _error_from(response)
-        if response.status_code in RETRY_STATUSES or response.status_code >= 500:
-            if attempt == attempts:
-                raise GraphTransientError(
-                    f"Microsoft Graph is busy or unavailable (HTTP {response.status_code}); the subscription "
-                    "was not removed and will expire on its own.",
-                    status=response.status_code,
-                    code=code,
-                )
-            sleep(min(_retry_after_seconds(response, attempt), 5))
-            continue
-        if response.status_code in (401, 403):
-            raise GraphAuthError(
-                f"Microsoft Graph refused the access token (HTTP {response.status_code} {code}).",
-                status=response.status_code,
-                code=code,
-            )
-        raise GraphError(
-            f"Microsoft Graph answered HTTP {response.status_code} {code}: {message}".strip(),
-            status=response.status_code,
-            code=code,
-        )
+    _send(
+        "DELETE",
+        url,
+        access_token=access_token,
+        session=session,
+        attempts=SUBSCRIPTION_ATTEMPTS,
+        max_wait=SUBSCRIPTION_MAX_WAIT_SECONDS,
+        done_statuses=frozenset({200, 202, 204, 404}),
+    )

@@ -1,5 +1,8 @@
 """Graph event JSON → a normalized event and its attendees (design.md §2), nothing stored here.
 
+NormalizedEvent / NormalizedAttendee / MalformedEvent are what every calendar provider hands the sync engine;
+normalize_event() is the Microsoft Graph reading of them (used by providers/graph.py).
+
 Only what the product promises to read (product doc §8.2): subject, times, location, a preview of
 the description capped at 255 characters (the full body is never requested nor kept), organizer,
 attendees with their response. A malformed event raises MalformedEvent with a plain reason; the
@@ -16,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from calendar_sync.models import CalendarEvent, EventAttendee
+
 BODY_PREVIEW_MAX = 255
 SUBJECT_MAX = 500
 LOCATION_MAX = 500
@@ -24,10 +29,9 @@ EMAIL_MAX = 320
 URL_MAX = 2048
 ID_MAX = 512
 
-RESPONSES = {"none", "organizer", "accepted", "tentativelyAccepted", "declined", "notResponded"}
-ATTENDEE_TYPES = {"required", "optional", "resource"}
-SENSITIVITIES = {"normal", "personal", "private", "confidential"}
-PRIVATE_SENSITIVITIES = {"personal", "private", "confidential"}
+RESPONSES = frozenset(EventAttendee.Response.values)
+ATTENDEE_TYPES = frozenset(EventAttendee.Type.values)
+SENSITIVITIES = frozenset(CalendarEvent.Sensitivity.values)
 
 # Graph answers in the zone we ask for (Prefer: outlook.timezone="UTC"); these cover the Windows
 # names it uses when an event slips through in its own zone.
@@ -52,10 +56,10 @@ WINDOWS_ZONES = {
 # meeting Outlook knows about (Zoom, Google Meet, Webex, Teams links from another tenant).
 _URL_RE = re.compile(r"https://[^\s<>\"')\]]+", re.IGNORECASE)
 _PROVIDERS = (
-    ("teams", re.compile(r"(^|\.)teams\.(microsoft|live)\.com$")),
-    ("zoom", re.compile(r"(^|\.)zoom\.(us|com)$")),
-    ("meet", re.compile(r"^meet\.google\.com$")),
-    ("webex", re.compile(r"(^|\.)webex\.com$")),
+    (CalendarEvent.OnlineProvider.TEAMS.value, re.compile(r"(^|\.)teams\.(microsoft|live)\.com$")),
+    (CalendarEvent.OnlineProvider.ZOOM.value, re.compile(r"(^|\.)zoom\.(us|com)$")),
+    (CalendarEvent.OnlineProvider.MEET.value, re.compile(r"^meet\.google\.com$")),
+    (CalendarEvent.OnlineProvider.WEBEX.value, re.compile(r"(^|\.)webex\.com$")),
 )
 _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 
@@ -107,7 +111,7 @@ class NormalizedEvent:
 
     @property
     def is_private(self) -> bool:
-        return self.sensitivity in PRIVATE_SENSITIVITIES
+        return self.sensitivity in CalendarEvent.PRIVATE_SENSITIVITIES
 
     def model_fields(self) -> dict:
         """The CalendarEvent columns this event sets (everything but attendees)."""
@@ -183,7 +187,7 @@ def online_provider_for(url: str) -> str:
     for name, pattern in _PROVIDERS:
         if pattern.search(host):
             return name
-    return "other"
+    return CalendarEvent.OnlineProvider.OTHER.value
 
 
 def find_join_url(*texts: str) -> str:
@@ -191,7 +195,7 @@ def find_join_url(*texts: str) -> str:
     for text in texts:
         for match in _URL_RE.finditer(text or ""):
             url = match.group(0).rstrip(".,;:")
-            if len(url) <= URL_MAX and online_provider_for(url) != "other":
+            if len(url) <= URL_MAX and online_provider_for(url) != CalendarEvent.OnlineProvider.OTHER:
                 return url
     return ""
 
@@ -208,12 +212,12 @@ def _attendee(raw, *, is_organizer: bool = False) -> NormalizedAttendee:
     except TypeError:
         raise MalformedEvent("an attendee has no readable email address")
     if is_organizer:
-        response, kind = "organizer", "required"
+        response, kind = EventAttendee.Response.ORGANIZER.value, EventAttendee.Type.REQUIRED.value
     else:
         status = raw.get("status") or {}
         response = status.get("response") if isinstance(status, dict) else None
-        response = response if response in RESPONSES else "none"
-        kind = raw.get("type") if raw.get("type") in ATTENDEE_TYPES else "required"
+        response = response if response in RESPONSES else EventAttendee.Response.NONE.value
+        kind = raw.get("type") if raw.get("type") in ATTENDEE_TYPES else EventAttendee.Type.REQUIRED.value
     return NormalizedAttendee(
         email=email, name=name or email, response=response, attendee_type=kind, is_organizer=is_organizer
     )
@@ -254,7 +258,9 @@ def normalize_event(raw) -> NormalizedEvent:
         join_url = _url(online.get("joinUrl")) if isinstance(online, dict) else ""
         if not join_url:
             join_url = find_join_url(location, _text(raw.get("bodyPreview"), 4000))
-        sensitivity = raw.get("sensitivity") if raw.get("sensitivity") in SENSITIVITIES else "normal"
+        sensitivity = raw.get("sensitivity")
+        if sensitivity not in SENSITIVITIES:
+            sensitivity = CalendarEvent.Sensitivity.NORMAL.value
         return NormalizedEvent(
             provider_event_id=event_id,
             ical_uid=_text(raw.get("iCalUId"), ID_MAX),

@@ -7,6 +7,7 @@ from django_q.models import Schedule
 
 from calendar_sync.services.deletion_requests import deletion_request_run
 from calendar_sync.services.retention import retention_close_out
+from calendar_sync.services.sync import sync_connection, sync_schedule_fanout
 from ruby_site.models import User
 
 # --- sync ------------------------------------------------------------------------------------
@@ -14,16 +15,12 @@ from ruby_site.models import User
 
 def sync_connection_task(connection_id: int, trigger: str, run_id: int | None = None) -> dict:
     """Run one queued sync. Safe to run twice: a run that already ended is left alone."""
-    from calendar_sync.services.sync import sync_connection
-
     run = sync_connection(connection_id=connection_id, trigger=trigger, run_id=run_id)
     return {"run": run.pk, "status": run.status}
 
 
 def schedule_fanout() -> int:
     """Every minute (setup_schedules): queue a sync for each connection whose workspace interval elapsed."""
-    from calendar_sync.services.sync import sync_schedule_fanout
-
     return sync_schedule_fanout()
 
 

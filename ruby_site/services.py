@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ruby_site.models import AuditEntry, Invitation, Membership, User, Workspace
+from ruby_site.signals import internal_domains_changed
 
 
 def _unique_slug(name: str) -> str:
@@ -34,9 +35,8 @@ def workspace_update(
     workspace.event_visibility = event_visibility
     workspace.save(update_fields=["name", "internal_domains", "sync_interval_minutes", "event_visibility"])
     if domains_changed:
-        from calendar_sync.services.sync import attendees_reflag_internal
-
-        attendees_reflag_internal(workspace=workspace)
+        # calendar_sync re-flags stored attendees (ruby_site imports no app above it).
+        internal_domains_changed.send(sender=Workspace, workspace=workspace)
     return workspace
 
 

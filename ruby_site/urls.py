@@ -10,7 +10,6 @@ urlpatterns = [
     path("settings/workspace/", views.settings_workspace, name="settings_workspace"),
     path("settings/members/", views.settings_members, name="settings_members"),
     path("settings/members/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("settings/integrations/", views.settings_integrations, name="settings_integrations"),
     path("privacy/", views.privacy, name="privacy"),
     path("", include("deals.urls")),
     path("", include("calendar_sync.urls")),

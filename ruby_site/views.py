@@ -127,15 +127,5 @@ def invitation_accept(request, token: str):
     return redirect(f"/accounts/signup/?email={invitation.email}")
 
 
-@login_required
-def settings_integrations(request):
-    membership = _membership(request)
-    from calendar_sync.selectors.connection import integrations_context
-
-    context = integrations_context(user=request.user, workspace=membership.workspace)
-    context["section"] = "integrations"
-    return render(request, "ruby_site/settings_integrations.html", context)
-
-
 def privacy(request):
     return render(request, "ruby_site/privacy.html")

@@ -13,7 +13,10 @@ import time
 import jwt
 from django.conf import settings
 from django.core import signing
+from django.db.models import F
 from django.utils import timezone
+
+from calendar_sync.models import SandboxGrant
 
 CODE_SALT = "ruby.sandbox.code"
 ACCESS_SALT = "ruby.sandbox.access"
@@ -63,8 +66,6 @@ def redeem_code(code: str, *, client_id: str, redirect_uri: str, code_verifier: 
 
 
 def _grant(identity: dict, *, create: bool):
-    from calendar_sync.models import SandboxGrant
-
     if create:
         grant, _ = SandboxGrant.objects.get_or_create(tenant_id=identity["tid"], object_id=identity["oid"])
         return grant
@@ -73,10 +74,6 @@ def _grant(identity: dict, *, create: bool):
 
 def revoke(identity: dict) -> bool:
     """Revoke every token issued to Ruby for this identity. True when there was a grant to revoke."""
-    from django.db.models import F
-
-    from calendar_sync.models import SandboxGrant
-
     return bool(
         SandboxGrant.objects.filter(tenant_id=identity["tid"], object_id=identity["oid"]).update(
             generation=F("generation") + 1, revoked_at=timezone.now()

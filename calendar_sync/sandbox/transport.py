@@ -16,7 +16,7 @@ from django.conf import settings
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from calendar_sync.sandbox import tokens
+from calendar_sync.sandbox import events, tokens
 from calendar_sync.sandbox.tokens import identity_from_access_token  # noqa: F401 - part of the contract
 
 _OPENID = re.compile(r"^/(?P<tenant>[^/]+)(?:/v2\.0)?/\.well-known/openid-configuration$")
@@ -163,8 +163,6 @@ class SandboxAdapter(BaseAdapter):
                 },
             )
         if request.method == "GET" and url.path.startswith("/v1.0/me/calendarView"):
-            from calendar_sync.sandbox import events
-
             status, body, headers = events.calendar_view(identity, request.url)
             return _response(request, status, body, headers)
         return _response(request, 404, _graph_error("ResourceNotFound", "Unknown sandbox Graph resource."))

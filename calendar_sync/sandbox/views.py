@@ -9,17 +9,15 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from calendar_sync.sandbox import tokens
 from calendar_sync.sandbox.identities import identities_for, identity_for
 from calendar_sync.selectors.connection import connection_for
-from ruby_site.selectors import workspace_of
+from ruby_site.access import member_required
 
 FLOW_PARAMS = ("client_id", "redirect_uri", "state", "scope", "nonce", "code_challenge", "code_challenge_method")
 SCOPE_LINES = {
@@ -32,14 +30,9 @@ SCOPE_LINES = {
 }
 
 
-def sandbox_authorize_path() -> str:
-    return reverse("sandbox_authorize")
-
-
 def _require_sandbox(request):
     if not settings.MICROSOFT_SANDBOX:
         raise Http404("The Microsoft sandbox is off.")
-    workspace_of(request.user)
 
 
 def _flow_params(source, request) -> tuple[dict, str]:
@@ -58,7 +51,7 @@ def _flow_params(source, request) -> tuple[dict, str]:
     return params, ""
 
 
-@login_required
+@member_required
 @require_GET
 def sandbox_authorize(request):
     _require_sandbox(request)
@@ -82,7 +75,7 @@ def _back(redirect_uri: str, **query) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{redirect_uri}{separator}{urlencode(query)}")
 
 
-@login_required
+@member_required
 @require_POST
 def sandbox_consent(request):
     _require_sandbox(request)
@@ -127,7 +120,7 @@ def _current_identity(user) -> dict:
     return identity
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def sandbox_revoke(request):
     _require_sandbox(request)

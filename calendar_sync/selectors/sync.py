@@ -5,12 +5,10 @@ from __future__ import annotations
 from django.http import Http404
 
 from calendar_sync.models import CalendarConnection, SyncRun
-from ruby_site.selectors import workspace_of
 
 
-def own_connection_or_404(user, pk: int) -> CalendarConnection:
+def own_connection_or_404(*, user, workspace, pk: int) -> CalendarConnection:
     """The user's own connection in their workspace; 404 for anyone else's (never 403)."""
-    workspace = workspace_of(user)
     connection = (
         CalendarConnection.objects.select_related("workspace", "user")
         .filter(pk=pk, user=user, workspace=workspace)

@@ -6,27 +6,88 @@ on top of it (product doc §3.1, §14.4), never a replacement.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
 from calendar_sync import auth, graph
 from calendar_sync.auth import AuthFlowError
 from calendar_sync.models import CalendarConnection
 from calendar_sync.selectors.connection import connection_for
+from calendar_sync.services.lifecycle import connection_mark_connected
+from ruby_site.errors import UserFacingError
 from ruby_site.models import AuditEntry, User, Workspace
 from ruby_site.services import audit_record
 
 OBJECT_TYPE = "calendar_sync.CalendarConnection"
 
+TIMED_OUT_MESSAGE = "The sign-in with Microsoft timed out or was already used — try connecting again."
+# What the user reads for each way the sign-in can fail: (AuthFlowError.kind, reason) -> sentence.
+_FLOW_MESSAGES = {
+    (AuthFlowError.TIMED_OUT, AuthFlowError.TIMED_OUT): TIMED_OUT_MESSAGE,
+    (AuthFlowError.ACCESS_DENIED, AuthFlowError.ACCESS_DENIED): (
+        "You cancelled the Microsoft sign-in, so nothing was connected. "
+        "Connect again when you are ready and choose Accept."
+    ),
+    (AuthFlowError.ADMIN_CONSENT, AuthFlowError.ADMIN_CONSENT): (
+        "Your organisation requires an administrator to approve Ruby before anyone can connect. "
+        "A Microsoft 365 admin of your organisation must approve Ruby once with the link below; "
+        "after that, connect again."
+    ),
+    (AuthFlowError.UNAVAILABLE, "microsoft_unavailable"): (
+        "Microsoft's sign-in service is unavailable right now; try again shortly."
+    ),
+    (AuthFlowError.UNAVAILABLE, "login_unreachable"): (
+        "Microsoft's sign-in service could not be reached; try again in a few minutes."
+    ),
+    (AuthFlowError.UNAVAILABLE, "login_unreadable"): (
+        "Microsoft's sign-in service sent an answer Ruby could not read; try later."
+    ),
+    (AuthFlowError.UNAVAILABLE, "timeout"): (
+        "Microsoft took too long to answer. Nothing was stored; try connecting again."
+    ),
+    (AuthFlowError.UNAVAILABLE, "unreachable"): (
+        "Microsoft's sign-in service is unavailable right now. Nothing was stored; try again in a few minutes."
+    ),
+    (AuthFlowError.UNAVAILABLE, "graph_unavailable"): (
+        "Microsoft Graph did not answer when Ruby checked your account. Nothing was stored; try again shortly."
+    ),
+    (AuthFlowError.MALFORMED, "no_code"): "Microsoft sent Ruby back without a sign-in code. Try again.",
+    (AuthFlowError.MALFORMED, "unreadable"): (
+        "Microsoft sent an answer Ruby could not read. Nothing was stored; try again."
+    ),
+    (AuthFlowError.MALFORMED, "not_a_dict"): "Microsoft sent an answer Ruby could not read. Try again.",
+    (AuthFlowError.MALFORMED, "no_identity"): (
+        "Microsoft's answer did not say which account signed in. Nothing was stored."
+    ),
+    (AuthFlowError.FAILED, "no_email"): (
+        "Microsoft did not let Ruby read your account's email address. Nothing was stored; try again."
+    ),
+}
 
-class ConnectRefused(Exception):
-    """The sign-in worked but Ruby will not link this Microsoft account. The message is for the user."""
+
+class ConnectRefused(UserFacingError):
+    """The sign-in worked but Ruby will not link this Microsoft account."""
+
+    code = "refused"
 
     def __init__(self, message: str, *, microsoft_email: str = ""):
         super().__init__(message)
         self.microsoft_email = microsoft_email
+
+
+class ConnectFailed(UserFacingError):
+    """The sign-in did not complete. `code` is the AuthFlowError kind (the page shows e.g. the admin-consent link)."""
+
+
+def _failed(exc: AuthFlowError) -> ConnectFailed:
+    message = _FLOW_MESSAGES.get((exc.kind, exc.reason)) or (
+        f"Microsoft did not complete the sign-in ({exc.code or 'no reason given'}). Try connecting again."
+    )
+    return ConnectFailed(message, code=exc.kind)
 
 
 def _disabled_message() -> str:
@@ -37,11 +98,20 @@ def _disabled_message() -> str:
 
 
 def connection_begin(*, user: User, redirect_uri: str) -> dict:
-    """Start the Microsoft sign-in. Returns MSAL's flow (to keep in the session) with `browser_url`."""
+    """Start the Microsoft sign-in. Returns MSAL's flow (to keep in the session) with `browser_url`: MSAL's
+    auth_uri, or in sandbox mode Ruby's own consent page (MSAL refuses a plain-http authority).
+    Raises ConnectRefused or ConnectFailed."""
     existing = connection_for(user)
     if existing is not None and existing.status == CalendarConnection.Status.DISABLED:
         raise ConnectRefused(_disabled_message())
-    return auth.start_auth_flow(redirect_uri=redirect_uri, login_hint=user.email)
+    try:
+        flow = auth.start_auth_flow(redirect_uri=redirect_uri, login_hint=user.email)
+    except AuthFlowError as exc:
+        raise _failed(exc) from exc
+    browser_url = flow["auth_uri"]
+    if settings.MICROSOFT_SANDBOX:
+        browser_url = f"{reverse('sandbox_authorize')}?{urlsplit(flow['auth_uri']).query}"
+    return {**flow, "browser_url": browser_url}
 
 
 def _refuse(
@@ -74,20 +144,19 @@ def connection_complete(
     *, user: User, workspace: Workspace, flow: dict | None, auth_response: dict
 ) -> CalendarConnection:
     """Finish the sign-in: exchange the code, read the identity, apply the checks, store the encrypted
-    token cache. Raises AuthFlowError (sign-in failed) or ConnectRefused (nothing stored)."""
-    result = auth.complete_auth_flow(flow=flow, auth_response=auth_response)
+    token cache. Raises ConnectFailed (sign-in failed) or ConnectRefused (nothing stored)."""
+    if isinstance(flow, dict):
+        flow = {k: v for k, v in flow.items() if k != "browser_url"}
+    try:
+        result = auth.complete_auth_flow(flow=flow, auth_response=auth_response)
+    except AuthFlowError as exc:
+        raise _failed(exc) from exc
     try:
         me = graph.get_me(result.access_token)
     except graph.GraphTransientError as exc:
-        raise AuthFlowError(
-            AuthFlowError.UNAVAILABLE,
-            "Microsoft Graph did not answer when Ruby checked your account. Nothing was stored; try again shortly.",
-        ) from exc
+        raise _failed(AuthFlowError(AuthFlowError.UNAVAILABLE, reason="graph_unavailable")) from exc
     except graph.GraphError as exc:
-        raise AuthFlowError(
-            AuthFlowError.FAILED,
-            "Microsoft did not let Ruby read your account's email address. Nothing was stored; try again.",
-        ) from exc
+        raise _failed(AuthFlowError(AuthFlowError.FAILED, reason="no_email")) from exc
     microsoft_email = _microsoft_email(me, result)
     existing = connection_for(user)
 
@@ -161,25 +230,16 @@ def connection_complete(
                 .filter(user=user, provider=CalendarConnection.Provider.MICROSOFT)
                 .first()
             )
-            reconnect = connection is not None and connection.connected_at is not None
             if connection is None:
                 connection = CalendarConnection(user=user, workspace=workspace)
-            connection.tenant_id = result.tenant_id
-            connection.object_id = result.object_id
-            connection.email = microsoft_email
-            connection.token_cache = result.token_cache
-            connection.status = CalendarConnection.Status.CONNECTED
-            connection.status_reason = ""
-            connection.last_error = ""
-            connection.connected_at = timezone.now()
-            connection.disconnected_at = None
-            connection.save()
-            audit_record(
-                action=AuditEntry.Action.RECONNECT if reconnect else AuditEntry.Action.CONNECT,
-                actor=user,
+            connection_mark_connected(
+                connection=connection,
+                user=user,
                 workspace=workspace,
-                obj=connection,
-                reason="Outlook Calendar connected by the user.",
+                tenant_id=result.tenant_id,
+                object_id=result.object_id,
+                email=microsoft_email,
+                token_cache=result.token_cache,
             )
     except IntegrityError:
         # Two users finishing with the same Microsoft identity at the same moment: the unique
@@ -192,30 +252,4 @@ def connection_complete(
             message=linked_elsewhere_message,
             microsoft_email=microsoft_email,
         )
-    return connection
-
-
-def connection_mark_access_lost(*, connection: CalendarConnection, microsoft_error: str) -> CalendarConnection:
-    """Microsoft refused the stored refresh token: the card shows "Not connected" with the reason,
-    the dead tokens are dropped, and Reconnect restores it. Safe to call twice."""
-    with transaction.atomic():
-        row = CalendarConnection.objects.select_for_update().get(pk=connection.pk)
-        if row.status != CalendarConnection.Status.CONNECTED:
-            changed = False
-        else:
-            row.status = CalendarConnection.Status.NOT_CONNECTED
-            row.status_reason = auth.ACCESS_LOST_REASON
-            row.last_error = f"Microsoft refused the stored access ({microsoft_error[:60]})."
-            row.token_cache = ""
-            row.save(update_fields=["status", "status_reason", "last_error", "token_cache", "updated_at"])
-            changed = True
-        if changed:
-            audit_record(
-                action=AuditEntry.Action.ACCESS_LOST,
-                workspace=row.workspace,
-                obj=row,
-                reason=f"Microsoft refused the stored access ({microsoft_error[:60]}).",
-            )
-    for field in ("status", "status_reason", "last_error", "token_cache"):
-        setattr(connection, field, getattr(row, field))
     return connection

@@ -1,6 +1,7 @@
-"""calendar_sync services: connection lifecycle — the user's Disconnect, support's disable / re-enable, the
-connection side of a user's purge, and removing the Graph subscription they all need (product doc §10, §11;
-design.md §3.6). Every status write of a connection after it was made lives here.
+"""calendar_sync services: connection lifecycle — every status write of a calendar connection: connected (a
+completed sign-in), not connected because the provider refused Ruby's access (a refused refresh token, or a
+permanent refusal during a sync), the user's Disconnect, support's disable / re-enable, the connection side of a
+user's purge, and removing the Graph subscription they need (product doc §10, §11; design.md §3.6).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from django.utils.formats import date_format
 
 from calendar_sync import auth, graph
 from calendar_sync.models import CalendarConnection, CalendarEvent
+from calendar_sync.providers.graph import describe_subscription_error
+from calendar_sync.services import tokens
 from calendar_sync.services.erasure import PrivacyError, connection_history_delete, counts_add, events_delete
+from calendar_sync.services.tokens import ACCESS_LOST_REASON, NOT_CONNECTED  # noqa: F401 - NOT_CONNECTED re-exported
 from ruby_site.models import AuditEntry, User, Workspace
 from ruby_site.services import audit_record
 
@@ -39,12 +43,12 @@ def subscription_delete_best_effort(*, connection: CalendarConnection) -> str:
     if not connection.subscription_id:
         return ""
     try:
-        access_token = auth.get_access_token(connection)
+        access_token = tokens.access_token_for(connection)
         graph.delete_subscription(access_token=access_token, subscription_id=connection.subscription_id)
-    except (auth.ReconnectRequired, auth.TokenUnavailable):
+    except (tokens.ReconnectRequired, auth.TokenUnavailable):
         return "The Microsoft subscription could not be removed (no valid access); it will expire on its own."
     except graph.GraphError as exc:
-        return f"The Microsoft subscription could not be removed: {exc}"
+        return f"The Microsoft subscription could not be removed: {describe_subscription_error(exc)}"
     return ""
 
 
@@ -218,3 +222,71 @@ def connection_admin_change_record(*, connection: CalendarConnection, by: User, 
         obj=connection,
         reason="Changed: " + ", ".join(fields),
     )
+
+
+# --- Connected, and access lost --------------------------------------------------------------
+
+
+def connection_mark_connected(
+    *,
+    connection: CalendarConnection,
+    user: User,
+    workspace: Workspace,
+    tenant_id: str,
+    object_id: str,
+    email: str,
+    token_cache: str,
+) -> CalendarConnection:
+    """Store a completed sign-in on the (locked or new) connection and audit it. Call inside a transaction."""
+    reconnect = connection.pk is not None and connection.connected_at is not None
+    connection.tenant_id = tenant_id
+    connection.object_id = object_id
+    connection.email = email
+    connection.token_cache = token_cache
+    connection.status = CalendarConnection.Status.CONNECTED
+    connection.status_reason = ""
+    connection.last_error = ""
+    connection.connected_at = timezone.now()
+    connection.disconnected_at = None
+    connection.save()
+    audit_record(
+        action=AuditEntry.Action.RECONNECT if reconnect else AuditEntry.Action.CONNECT,
+        actor=user,
+        workspace=workspace,
+        obj=connection,
+        reason="Outlook Calendar connected by the user.",
+    )
+    return connection
+
+
+def _mark_not_connected(*, connection: CalendarConnection, reason: str, last_error: str) -> CalendarConnection:
+    """Not connected with `reason` (shown on the card), the dead tokens dropped, one ACCESS_LOST audit entry.
+    Only a connected connection changes, so calling it twice (or on a disabled one) changes nothing."""
+    with transaction.atomic():
+        row = CalendarConnection.objects.select_for_update().get(pk=connection.pk)
+        if row.status == CalendarConnection.Status.CONNECTED:
+            row.status = CalendarConnection.Status.NOT_CONNECTED
+            row.status_reason = reason
+            row.last_error = last_error
+            row.token_cache = ""
+            row.save(update_fields=["status", "status_reason", "last_error", "token_cache", "updated_at"])
+            audit_record(action=AuditEntry.Action.ACCESS_LOST, workspace=row.workspace, obj=row, reason=last_error)
+    for field in ("status", "status_reason", "last_error", "token_cache"):
+        setattr(connection, field, getattr(row, field))
+    return connection
+
+
+def connection_mark_access_lost(*, connection: CalendarConnection, microsoft_error: str) -> CalendarConnection:
+    """Microsoft refused the stored refresh token: the card shows "Not connected" with the reason,
+    the dead tokens are dropped, and Reconnect restores it. Safe to call twice."""
+    return _mark_not_connected(
+        connection=connection,
+        reason=ACCESS_LOST_REASON,
+        last_error=f"Microsoft refused the stored access ({microsoft_error[:60]}).",
+    )
+
+
+def connection_mark_refused(*, connection: CalendarConnection, reason: str) -> CalendarConnection:
+    """The provider permanently refused access during a sync (e.g. a 403): not connected with `reason`, so the
+    schedule stops retrying and the user sees what to do. Safe to call twice."""
+    return _mark_not_connected(connection=connection, reason=reason, last_error=reason)

@@ -14,7 +14,8 @@ def sync_status(context, connection):
     back = ""
     if request is not None:
         # When htmx re-renders this from the status endpoint, "back" is the page the user is on.
-        back = request.headers.get("HX-Current-URL", "") or request.get_full_path()
+        htmx = getattr(request, "htmx", None)
+        back = (htmx.current_url if htmx else None) or request.get_full_path()
     return {
         "connection": connection,
         "csrf_token": context.get("csrf_token"),

@@ -1,4 +1,4 @@
-"""calendar_sync views: connecting Outlook Calendar (issue 3)."""
+"""calendar_sync views: the Integrations page and connecting Outlook Calendar (issue 3)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from calendar_sync import auth
 from calendar_sync.auth import AuthFlowError
-from calendar_sync.services.connection import ConnectRefused, connection_begin, connection_complete
-from ruby_site.selectors import workspace_of
+from calendar_sync.selectors.connection import integrations_context
+from calendar_sync.services.connection import ConnectFailed, ConnectRefused, connection_begin, connection_complete
+from ruby_site.access import member_required
 
 FLOW_SESSION_KEY = "outlook_connect_flow"
 # Long enough to sign in and approve; short enough that an abandoned flow is not reusable later.
@@ -22,6 +22,13 @@ FLOW_MAX_AGE_SECONDS = 15 * 60
 
 
 RESULT_SESSION_KEY = "outlook_connect_result"
+
+
+@member_required
+def settings_integrations(request):
+    context = integrations_context(user=request.user, workspace=request.workspace)
+    context["section"] = "integrations"
+    return render(request, "calendar_sync/settings_integrations.html", context)
 
 
 def _show_result(request, *, message: str, kind: str, refused: bool = False):
@@ -36,10 +43,9 @@ def _show_result(request, *, message: str, kind: str, refused: bool = False):
     return redirect("outlook_connect_result")
 
 
-@login_required
+@member_required
 @require_POST
 def outlook_connect(request):
-    workspace_of(request.user)
     if not settings.MICROSOFT_ENABLED:
         messages.error(request, "Outlook Calendar is not configured on this server.")
         return redirect("settings_integrations")
@@ -48,8 +54,8 @@ def outlook_connect(request):
     except ConnectRefused as exc:
         messages.error(request, str(exc))
         return redirect("settings_integrations")
-    except AuthFlowError as exc:
-        return _show_result(request, message=str(exc), kind=exc.kind)
+    except ConnectFailed as exc:
+        return _show_result(request, message=str(exc), kind=exc.code)
     # Bound to this user and this moment: a flow started in another login, or long ago, is refused.
     request.session[FLOW_SESSION_KEY] = {"user_id": request.user.pk, "started": time.time(), "flow": flow}
     return redirect(flow["browser_url"])
@@ -64,27 +70,25 @@ def _pop_flow(request) -> dict | None:
     return stored.get("flow")
 
 
-@login_required
+@member_required
 @require_GET
 def outlook_callback(request):
-    workspace = workspace_of(request.user)
     flow = _pop_flow(request)
     try:
         connection = connection_complete(
-            user=request.user, workspace=workspace, flow=flow, auth_response=request.GET.dict()
+            user=request.user, workspace=request.workspace, flow=flow, auth_response=request.GET.dict()
         )
     except ConnectRefused as exc:
-        return _show_result(request, message=str(exc), kind="refused", refused=True)
-    except AuthFlowError as exc:
-        return _show_result(request, message=str(exc), kind=exc.kind)
+        return _show_result(request, message=str(exc), kind=exc.code, refused=True)
+    except ConnectFailed as exc:
+        return _show_result(request, message=str(exc), kind=exc.code)
     messages.success(request, f"Outlook Calendar is connected as {connection.email}.")
     return redirect("settings_integrations")
 
 
-@login_required
+@member_required
 @require_GET
 def outlook_connect_result(request):
-    workspace_of(request.user)
     result = request.session.pop(RESULT_SESSION_KEY, None)
     if not isinstance(result, dict):
         return redirect("settings_integrations")

@@ -30,10 +30,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db import connection as db_connection
 
-from calendar_sync import auth, graph
+from calendar_sync import graph
 from calendar_sync.models import CalendarEvent, EventAttendee, SyncRun
 from calendar_sync.normalize import MalformedEvent, normalize_event
-from calendar_sync.services.sync import SYNC_WINDOW, internal_domains_for, skip_reason, sync_connection
+from calendar_sync.services import tokens
+from calendar_sync.services.sync import SYNC_WINDOW, skip_reason, sync_connection
+from calendar_sync.services.sync_store import internal_domains_for
 from tests.factories import AccountFactory, ConnectionFactory, UserFactory, WorkspaceFactory
 
 EVENTS = 5_000
@@ -189,7 +191,7 @@ def fake_graph(settings, monkeypatch):
         settings.MICROSOFT_SANDBOX = False
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert)
         # The access token names the mailbox so one server serves several.
-        monkeypatch.setattr(auth, "get_access_token", lambda connection, *, force_refresh=False: connection.email)
+        monkeypatch.setattr(tokens, "access_token_for", lambda connection, *, force_refresh=False: connection.email)
         try:
             yield fake
         finally:

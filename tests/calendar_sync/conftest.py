@@ -76,18 +76,20 @@ def deal_event(event, deal):
 
 
 @pytest.fixture
-def graph_token(monkeypatch):
-    """The MSAL boundary: a token, and a different one when a refresh is forced."""
-    from calendar_sync import auth
+def graph_token(connection, rsps):
+    """The MSAL boundary: the connection holds a valid cached access token ("token-1"); a refresh at
+    Microsoft's token endpoint answers "token-2". Returns the refresh requests made, for assertions."""
+    from tests.calendar_sync.connect_helpers import add_openid_configuration, give_token_cache, token_body, token_url
 
-    calls = []
-
-    def fake(connection, *, force_refresh=False):
-        calls.append(force_refresh)
-        return "token-2" if force_refresh else "token-1"
-
-    monkeypatch.setattr(auth, "get_access_token", fake)
-    return calls
+    give_token_cache(connection, access_token="token-1")
+    add_openid_configuration(rsps)
+    rsps.post(
+        token_url(),
+        json=token_body(
+            tid=connection.tenant_id, oid=connection.object_id, access_token="token-2", refresh_token="rt-2"
+        ),
+    )
+    return lambda: [call for call in rsps.calls if call.request.url == token_url()]
 
 
 @pytest.fixture

@@ -136,3 +136,12 @@ def cache_for(
         }
     )
     return cache.serialize()
+
+
+def give_token_cache(connection, *, access_token: str = "token-1", expires_in: int = 3600):
+    """Store a sign-in's token cache (valid access token `access_token`) on a factory-made connection."""
+    connection.token_cache = cache_for(
+        tid=connection.tenant_id, oid=connection.object_id, access_token=access_token, expires_in=expires_in
+    )
+    connection.save(update_fields=["token_cache"])
+    return connection

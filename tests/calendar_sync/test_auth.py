@@ -1,4 +1,5 @@
-"""get_access_token and the encrypted token cache, with Microsoft mocked by `responses`."""
+"""access_token_for (the token service over the MSAL client) and the encrypted token cache, with Microsoft
+mocked by `responses`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from cryptography.fernet import Fernet
 from django.db import connection as db
 from django.test import override_settings
 
-from calendar_sync.auth import ACCESS_LOST_REASON, ReconnectRequired, TokenUnavailable, get_access_token
-from calendar_sync.models import CalendarConnection
+from calendar_sync.auth import TokenUnavailable
+from calendar_sync.models import CalendarConnection, SyncRun
+from calendar_sync.services.lifecycle import ACCESS_LOST_REASON
+from calendar_sync.services.sync import sync_connection
+from calendar_sync.services.tokens import AccessLost, ReconnectRequired, access_token_for
 from ruby_site.fields import DecryptionError
 from ruby_site.models import AuditEntry
 from tests.calendar_sync.connect_helpers import (
@@ -51,7 +55,7 @@ def _refresh_calls(rsps):
 
 def test_valid_cached_token_is_returned_without_calling_microsoft(connected):
     with responses.RequestsMock() as rsps:
-        assert get_access_token(connected) == "at-fresh"
+        assert access_token_for(connected) == "at-fresh"
     assert len(rsps.calls) == 0
 
 
@@ -59,7 +63,7 @@ def test_expiring_token_is_refreshed_and_the_new_cache_saved(expiring):
     with responses.RequestsMock() as rsps:
         add_openid_configuration(rsps)
         rsps.post(token_url(), json=token_body(access_token="at-new", refresh_token="rt-new"))
-        assert get_access_token(expiring) == "at-new"
+        assert access_token_for(expiring) == "at-new"
         sent = parse_qs(_refresh_calls(rsps)[0].request.body)
     assert sent["grant_type"] == ["refresh_token"] and sent["refresh_token"] == ["rt-old"]
     stored = CalendarConnection.objects.get(pk=expiring.pk).token_cache
@@ -70,7 +74,7 @@ def test_force_refresh_refreshes_a_valid_token(connected):
     with responses.RequestsMock() as rsps:
         add_openid_configuration(rsps)
         rsps.post(token_url(), json=token_body(access_token="at-forced", refresh_token="rt-forced"))
-        assert get_access_token(connected, force_refresh=True) == "at-forced"
+        assert access_token_for(connected, force_refresh=True) == "at-forced"
 
 
 def test_refresh_uses_the_cache_another_worker_just_saved(expiring):
@@ -81,23 +85,39 @@ def test_refresh_uses_the_cache_another_worker_just_saved(expiring):
     fresh.save(update_fields=["token_cache"])
     with responses.RequestsMock() as rsps:
         add_openid_configuration(rsps)
-        assert get_access_token(expiring) == "at-other-worker"
+        assert access_token_for(expiring) == "at-other-worker"
         assert _refresh_calls(rsps) == []
     assert "rt-other-worker" in CalendarConnection.objects.get(pk=expiring.pk).token_cache
 
 
+def _sync(connection):
+    return sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.MANUAL)
+
+
 @pytest.mark.parametrize("error", ["invalid_grant", "interaction_required"])
-def test_refused_refresh_marks_not_connected_with_the_reason(expiring, user, error):
+def test_refused_refresh_raises_access_lost_and_writes_nothing(expiring, error):
     with responses.RequestsMock() as rsps:
         add_openid_configuration(rsps)
         rsps.post(token_url(), status=400, json={"error": error, "error_description": "AADSTS50173: revoked"})
-        with pytest.raises(ReconnectRequired):
-            get_access_token(expiring)
+        with pytest.raises(AccessLost) as lost:
+            access_token_for(expiring)
+    assert (lost.value.code, lost.value.permanent) == (error, True)
+    assert CalendarConnection.objects.get(pk=expiring.pk).status == CalendarConnection.Status.CONNECTED
+
+
+@pytest.mark.parametrize("error", ["invalid_grant", "interaction_required"])
+def test_sync_after_a_refused_refresh_marks_not_connected_with_the_reason(expiring, error):
+    with responses.RequestsMock() as rsps:
+        add_openid_configuration(rsps)
+        rsps.post(token_url(), status=400, json={"error": error, "error_description": "AADSTS50173: revoked"})
+        run = _sync(expiring)
     row = CalendarConnection.objects.get(pk=expiring.pk)
-    assert row.status == CalendarConnection.Status.NOT_CONNECTED
-    assert row.status_reason == ACCESS_LOST_REASON
-    assert row.token_cache == ""
-    assert expiring.status == CalendarConnection.Status.NOT_CONNECTED
+    assert (run.status, run.error) == (SyncRun.Status.FAILED, ACCESS_LOST_REASON)
+    assert (row.status, row.status_reason, row.token_cache) == (
+        CalendarConnection.Status.NOT_CONNECTED,
+        ACCESS_LOST_REASON,
+        "",
+    )
     assert AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS_LOST, object_id=str(row.pk)).count() == 1
 
 
@@ -105,8 +125,7 @@ def test_refused_refresh_shows_the_reason_on_the_card(expiring, user_client):
     with responses.RequestsMock() as rsps:
         add_openid_configuration(rsps)
         rsps.post(token_url(), status=400, json={"error": "invalid_grant"})
-        with pytest.raises(ReconnectRequired):
-            get_access_token(expiring)
+        _sync(expiring)
     page = user_client.get("/settings/integrations/").content.decode()
     assert "Not connected" in page
     assert "Microsoft no longer accepts Ruby&#x27;s access" in page and "Reconnect to restore." in page
@@ -115,7 +134,7 @@ def test_refused_refresh_shows_the_reason_on_the_card(expiring, user_client):
 def test_not_connected_connection_raises_reconnect_required_without_a_call(user):
     connection = ConnectionFactory(user=user, status=CalendarConnection.Status.NOT_CONNECTED)
     with responses.RequestsMock() as rsps, pytest.raises(ReconnectRequired):
-        get_access_token(connection)
+        access_token_for(connection)
     assert len(rsps.calls) == 0
 
 
@@ -125,8 +144,7 @@ def test_cache_without_this_account_requires_reconnect(user):
     )
     with responses.RequestsMock() as rsps:
         add_openid_configuration(rsps)
-        with pytest.raises(ReconnectRequired):
-            get_access_token(connection)
+        _sync(connection)
     assert CalendarConnection.objects.get(pk=connection.pk).status == CalendarConnection.Status.NOT_CONNECTED
 
 
@@ -135,7 +153,7 @@ def test_token_endpoint_500_is_transient_and_keeps_the_connection(expiring):
         add_openid_configuration(rsps)
         rsps.post(token_url(), status=500, body="oops")
         with pytest.raises(TokenUnavailable):
-            get_access_token(expiring)
+            access_token_for(expiring)
     row = CalendarConnection.objects.get(pk=expiring.pk)
     assert row.status == CalendarConnection.Status.CONNECTED and "rt-old" in row.token_cache
 
@@ -145,7 +163,7 @@ def test_token_endpoint_timeout_is_transient(expiring):
         add_openid_configuration(rsps)
         rsps.post(token_url(), body=requests.ConnectTimeout("slow"))
         with pytest.raises(TokenUnavailable):
-            get_access_token(expiring)
+            access_token_for(expiring)
     assert CalendarConnection.objects.get(pk=expiring.pk).is_connected
 
 
@@ -156,7 +174,7 @@ def test_login_host_unreachable_is_transient(expiring):
             body=requests.ConnectionError("down"),
         )
         with pytest.raises(TokenUnavailable):
-            get_access_token(expiring)
+            access_token_for(expiring)
 
 
 def test_other_token_endpoint_error_is_transient(expiring):
@@ -164,7 +182,7 @@ def test_other_token_endpoint_error_is_transient(expiring):
         add_openid_configuration(rsps)
         rsps.post(token_url(), status=400, json={"error": "temporarily_unavailable"})
         with pytest.raises(TokenUnavailable):
-            get_access_token(expiring)
+            access_token_for(expiring)
     assert CalendarConnection.objects.get(pk=expiring.pk).is_connected
 
 
@@ -173,10 +191,10 @@ def test_tokens_never_reach_the_logs(expiring, caplog):
     with responses.RequestsMock() as rsps:
         add_openid_configuration(rsps)
         rsps.post(token_url(), json=token_body(access_token="at-new-secret", refresh_token="rt-new-secret"))
-        get_access_token(expiring)
+        access_token_for(expiring)
         rsps.post(token_url(), status=400, json={"error": "temporarily_unavailable"})
         with pytest.raises(TokenUnavailable):
-            get_access_token(expiring, force_refresh=True)
+            access_token_for(expiring, force_refresh=True)
     for secret in ("at-new-secret", "rt-new-secret", "rt-old", "at-old"):
         assert secret not in caplog.text
 
@@ -229,7 +247,7 @@ def test_with_custom_hosts_every_call_goes_there_and_nowhere_else(user_client, u
         callback = user_client.get("/settings/integrations/outlook/callback/", {"code": "c", "state": query["state"]})
         assert callback.status_code == 302
         connection = CalendarConnection.objects.get(user=user)
-        assert get_access_token(connection) == "at-secret-1"
+        assert access_token_for(connection) == "at-secret-1"
         assert len([c for c in rsps.calls if c.request.url == token_url()]) == 2  # code, then a refresh
         hosts = {requests.utils.urlparse(c.request.url).hostname for c in rsps.calls}
     assert hosts == allowed

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django_q.models import Schedule
 
 from calendar_sync.models import CalendarConnection, CalendarEvent, SyncRun
+from tests.calendar_sync.connect_helpers import give_token_cache
 from tests.calendar_sync.graph_fakes import graph_event
 from tests.factories import ConnectionFactory
 
@@ -45,7 +46,7 @@ def test_sync_calendars_for_one_user(connection, member, fake_graph):
 
 
 def test_sync_calendars_for_one_workspace(connection, outsider, fake_graph):
-    ConnectionFactory(user=outsider)
+    give_token_cache(ConnectionFactory(user=outsider))
 
     output = run("sync_calendars", "--workspace", "other")
 

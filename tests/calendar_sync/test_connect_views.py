@@ -10,8 +10,8 @@ import responses
 import time_machine
 from django.test import override_settings
 
-from calendar_sync.auth import ACCESS_LOST_REASON
 from calendar_sync.models import CalendarConnection
+from calendar_sync.services.lifecycle import ACCESS_LOST_REASON
 from ruby_site.models import AuditEntry
 from tests.calendar_sync.connect_helpers import (
     OBJECT_ID,

@@ -8,11 +8,13 @@ import pytest
 from django.test import override_settings
 
 from calendar_sync import graph
-from calendar_sync.auth import ACCESS_LOST_REASON, ReconnectRequired, get_access_token
-from calendar_sync.models import CalendarConnection, SandboxGrant
+from calendar_sync.models import CalendarConnection, SandboxGrant, SyncRun
 from calendar_sync.sandbox import tokens
 from calendar_sync.sandbox.identities import identity_for
 from calendar_sync.sandbox.transport import identity_from_access_token
+from calendar_sync.services.lifecycle import ACCESS_LOST_REASON
+from calendar_sync.services.sync import sync_connection
+from calendar_sync.services.tokens import ReconnectRequired, access_token_for
 from tests.calendar_sync.connect_helpers import query_of
 
 CONNECT = "/settings/integrations/outlook/connect/"
@@ -78,7 +80,7 @@ def test_accepting_in_the_sandbox_connects(user_client, user):
 def test_sandbox_tokens_serve_graph_me_and_calendar_view(user_client, user):
     _connect(user_client)
     connection = CalendarConnection.objects.get(user=user)
-    token = get_access_token(connection)
+    token = access_token_for(connection)
     assert identity_from_access_token(token)["email"] == "sam@ruby-demo.example"
     assert graph.get_me(token)["mail"] == "sam@ruby-demo.example"
     # Like Graph, the sandbox's calendarView needs its time window.
@@ -111,15 +113,16 @@ def test_admin_approval_in_the_sandbox_shows_the_admin_consent_link(user_client)
 def test_revoke_then_next_token_use_shows_not_connected_and_reconnect_restores(user_client, user):
     _connect(user_client)
     connection = CalendarConnection.objects.get(user=user)
-    token = get_access_token(connection)
+    token = access_token_for(connection)
     assert user_client.post("/sandbox/microsoft/revoke").status_code == 302
     assert identity_from_access_token(token) is None  # Graph refuses the revoked token (401)
     with pytest.raises(graph.GraphAuthError):
         graph.get_me(token)
     with pytest.raises(ReconnectRequired):
-        get_access_token(connection, force_refresh=True)
+        access_token_for(connection, force_refresh=True)
+    run = sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.MANUAL)  # the next sync records it
     connection.refresh_from_db()
-    assert connection.status == CalendarConnection.Status.NOT_CONNECTED
+    assert (run.status, connection.status) == (SyncRun.Status.FAILED, CalendarConnection.Status.NOT_CONNECTED)
     assert connection.status_reason == ACCESS_LOST_REASON
     page = user_client.get("/settings/integrations/").content.decode()
     assert "Not connected" in page and "Reconnect to restore." in page and ">Reconnect</button>" in page
@@ -127,7 +130,7 @@ def test_revoke_then_next_token_use_shows_not_connected_and_reconnect_restores(u
     _connect(user_client)
     connection.refresh_from_db()
     assert connection.is_connected
-    assert get_access_token(connection, force_refresh=True)
+    assert access_token_for(connection, force_refresh=True)
 
 
 def test_revocation_lives_in_the_database_for_every_process(user_client, user):

@@ -27,8 +27,9 @@ from cryptography.x509.oid import NameOID
 from django.test import override_settings
 from django.urls import reverse
 
-from calendar_sync import auth
 from calendar_sync.models import CalendarConnection, CalendarEvent, SyncRun
+from calendar_sync.services import tokens
+from calendar_sync.services.sync import sync_connection
 from tests.calendar_sync.connect_helpers import OBJECT_ID, TENANT_ID, token_body
 from tests.calendar_sync.graph_fakes import graph_event, person
 
@@ -299,7 +300,7 @@ def test_connect_and_sync_against_a_standin_call_no_other_host(
     connection = CalendarConnection.objects.get(user=user)
     with django_capture_on_commit_callbacks(execute=True):
         signed_in.post(reverse("sync_now", args=[connection.pk]))
-    auth.get_access_token(CalendarConnection.objects.get(pk=connection.pk), force_refresh=True)
+    tokens.access_token_for(CalendarConnection.objects.get(pk=connection.pk), force_refresh=True)
 
     assert standin.elsewhere == []
 
@@ -322,7 +323,7 @@ def test_refresh_against_a_standin_uses_the_refresh_token_grant(signed_in, user,
     connection = CalendarConnection.objects.get(user=user)
     first = set(standin.access_tokens)
 
-    token = auth.get_access_token(connection, force_refresh=True)
+    token = tokens.access_token_for(connection, force_refresh=True)
 
     assert token not in first
     assert standin.token_grants[-1]["grant_type"] == "refresh_token"
@@ -333,7 +334,7 @@ def test_refresh_works_when_the_standin_sends_no_client_info(signed_in, user, st
     _connect(signed_in, standin)
     connection = CalendarConnection.objects.get(user=user)
 
-    token = auth.get_access_token(connection, force_refresh=True)
+    token = tokens.access_token_for(connection, force_refresh=True)
 
     assert token in standin.access_tokens
     assert standin.token_grants[-1]["grant_type"] == "refresh_token"
@@ -344,8 +345,9 @@ def test_revoked_access_at_a_standin_shows_not_connected_with_the_reason(signed_
     connection = CalendarConnection.objects.get(user=user)
     standin.revoke()
 
-    with pytest.raises(auth.ReconnectRequired):
-        auth.get_access_token(connection, force_refresh=True)
+    with pytest.raises(tokens.AccessLost):
+        tokens.access_token_for(connection, force_refresh=True)
+    sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.MANUAL)
 
     connection.refresh_from_db()
     assert connection.status == CalendarConnection.Status.NOT_CONNECTED
@@ -374,8 +376,8 @@ def test_sync_after_revocation_at_a_standin_marks_not_connected_and_keeps_the_ev
 def test_reconnect_against_a_standin_restores_the_connection(signed_in, user, standin):
     _connect(signed_in, standin)
     standin.revoke()
-    with pytest.raises(auth.ReconnectRequired):
-        auth.get_access_token(CalendarConnection.objects.get(user=user), force_refresh=True)
+    with pytest.raises(tokens.ReconnectRequired):
+        tokens.access_token_for(CalendarConnection.objects.get(user=user), force_refresh=True)
 
     _connect(signed_in, standin)
 
@@ -390,7 +392,7 @@ def test_connect_and_sync_work_with_a_standin_under_a_path(
     connection = CalendarConnection.objects.get(user=user)
     with django_capture_on_commit_callbacks(execute=True):
         signed_in.post(reverse("sync_now", args=[connection.pk]))
-    auth.get_access_token(CalendarConnection.objects.get(pk=connection.pk), force_refresh=True)
+    tokens.access_token_for(CalendarConnection.objects.get(pk=connection.pk), force_refresh=True)
 
     assert CalendarEvent.objects.filter(connection=connection).count() == 5
     assert all(path.startswith(("GET /microsoft/", "POST /microsoft/")) for path in standin.paths)

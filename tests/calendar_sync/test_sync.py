@@ -5,11 +5,14 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calendar_sync import auth, graph
+from calendar_sync import graph
 from calendar_sync.models import CalendarConnection, CalendarEvent, EventAttendee, SyncRun
 from calendar_sync.services import sync as sync_service
+from calendar_sync.services.lifecycle import ACCESS_LOST_REASON
 from calendar_sync.services.sync import SyncAlreadyRunning, sync_connection, sync_request
 from calendar_sync.signals import events_changed
+from ruby_site.models import AuditEntry
+from tests.calendar_sync.connect_helpers import add_openid_configuration, give_token_cache, token_url
 from tests.calendar_sync.graph_fakes import graph_event, person
 from tests.factories import AccountFactory, ConnectionFactory, ContactFactory, EventFactory, SyncRunFactory
 
@@ -287,7 +290,8 @@ def test_401_refreshes_the_token_once_and_succeeds(connection, fake_graph, graph
 
     assert run.status == SyncRun.Status.SUCCEEDED
     assert fake_graph.tokens == ["token-1", "token-2"]
-    assert graph_token == [False, True]
+    assert len(graph_token()) == 1 and "grant_type=refresh_token" in graph_token()[0].request.body
+    assert "rt-2" in CalendarConnection.objects.get(pk=connection.pk).token_cache
 
 
 def test_second_401_fails_the_run_without_a_retry_storm(connection, fake_graph):
@@ -295,36 +299,95 @@ def test_second_401_fails_the_run_without_a_retry_storm(connection, fake_graph):
 
     run = run_sync(connection)
 
-    assert run.status == SyncRun.Status.FAILED and "refused the access token" in run.error
+    assert run.status == SyncRun.Status.FAILED
     assert len(fake_graph.calls) == 2
 
 
-def test_reconnect_required_fails_the_run_with_the_plain_reason(connection, rsps, monkeypatch):
-    def refuse(conn, *, force_refresh=False):
-        CalendarConnection.objects.filter(pk=conn.pk).update(
-            status=CalendarConnection.Status.NOT_CONNECTED, status_reason="Your Microsoft password changed."
-        )
-        raise auth.ReconnectRequired("Your Microsoft password changed. Reconnect Outlook Calendar.")
+def test_401_after_a_refresh_marks_the_connection_not_connected_with_the_reason(connection, fake_graph):
+    fake_graph.script = [(401, {}), (401, {})]
 
-    monkeypatch.setattr(auth, "get_access_token", refuse)
+    run = run_sync(connection)
+
+    reason = "Microsoft refused access to your calendar (401). Reconnect from Settings -> Integrations."
+    assert run.error == reason
+    connection.refresh_from_db()
+    assert connection.status == CalendarConnection.Status.NOT_CONNECTED and connection.status_reason == reason
+
+
+def test_403_marks_the_connection_not_connected_and_audits_it(connection, fake_graph):
+    fake_graph.script = [(403, {})]
+
+    run = run_sync(connection)
+
+    reason = "Microsoft refused access to your calendar (403). Reconnect from Settings -> Integrations."
+    assert run.status == SyncRun.Status.FAILED and run.error == reason
+    connection.refresh_from_db()
+    assert connection.status == CalendarConnection.Status.NOT_CONNECTED and connection.status_reason == reason
+    assert connection.token_cache == ""
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS_LOST, object_id=str(connection.pk)).count() == 1
+
+
+def test_403_keeps_the_stored_events(connection, fake_graph):
+    fake_graph.events = [graph_event(id="ev-1")]
+    run_sync(connection)
+    fake_graph.script = [(403, {})]
+
+    run_sync(connection)
+
+    assert CalendarEvent.objects.get().removed_at is None
+
+
+def test_after_a_403_the_scheduled_fanout_skips_the_connection(connection, fake_graph):
+    connection.workspace.sync_interval_minutes = 15
+    connection.workspace.save()
+    fake_graph.script = [(403, {})]
+    run_sync(connection, now=timezone.now() - timedelta(hours=1))
+    SyncRun.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert sync_service.sync_schedule_fanout() == 0
+
+    assert SyncRun.objects.filter(trigger=SyncRun.Trigger.SCHEDULE).count() == 0
+
+
+def test_a_transient_graph_error_keeps_the_connection_connected_and_due(connection, fake_graph):
+    connection.workspace.sync_interval_minutes = 15
+    connection.workspace.save()
+    fake_graph.script = [(503, {})] * graph.MAX_ATTEMPTS
+    run = run_sync(connection)
+    SyncRun.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert run.status == SyncRun.Status.FAILED and run.error.startswith("Microsoft Graph is busy")
+    connection.refresh_from_db()
+    assert connection.status == CalendarConnection.Status.CONNECTED
+    assert sync_service.connections_due() == [connection]
+
+
+def _expiring_token(connection):
+    give_token_cache(connection, access_token="token-old", expires_in=60)
+
+
+def test_refused_refresh_fails_the_run_with_the_access_lost_reason(connection, rsps, slept):
+    _expiring_token(connection)
+    add_openid_configuration(rsps)
+    rsps.post(token_url(), status=400, json={"error": "invalid_grant", "error_description": "AADSTS50173: revoked"})
+
+    run = run_sync(connection)
+
+    assert run.status == SyncRun.Status.FAILED and run.error == ACCESS_LOST_REASON
+    connection.refresh_from_db()
+    assert connection.status == CalendarConnection.Status.NOT_CONNECTED
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS_LOST).count() == 1
+
+
+def test_token_unavailable_fails_the_run_and_can_retry_later(connection, rsps, slept):
+    _expiring_token(connection)
+    add_openid_configuration(rsps)
+    rsps.post(token_url(), status=500, body="oops")
 
     run = run_sync(connection)
 
     assert run.status == SyncRun.Status.FAILED
-    assert run.error == "Your Microsoft password changed. Reconnect Outlook Calendar."
-    connection.refresh_from_db()
-    assert connection.status == CalendarConnection.Status.NOT_CONNECTED
-
-
-def test_token_unavailable_fails_the_run_and_can_retry_later(connection, rsps, monkeypatch):
-    def unavailable(conn, *, force_refresh=False):
-        raise auth.TokenUnavailable("timeout")
-
-    monkeypatch.setattr(auth, "get_access_token", unavailable)
-
-    run = run_sync(connection)
-
-    assert run.status == SyncRun.Status.FAILED and "try again later" in run.error
+    assert run.error == "Microsoft sign-in could not be reached; try again later."
     connection.refresh_from_db()
     assert connection.status == CalendarConnection.Status.CONNECTED
 
@@ -419,20 +482,20 @@ def test_meeting_with_two_accounts_leaves_the_account_empty(connection, fake_gra
 
 
 def test_events_changed_is_sent_for_new_and_changed_events_only(connection, fake_graph):
-    calls = []
+    sent = []
 
-    def receiver(sender, *, workspace, event_ids, **kwargs):
-        calls.append(sorted(event_ids))
+    def receiver(sender, workspace, event_ids, **kwargs):
+        sent.append((workspace, sorted(event_ids)))
 
-    events_changed.connect(receiver)
+    events_changed.connect(receiver, dispatch_uid="test_sync_events_changed")
     try:
         fake_graph.events = [graph_event(id="ev-1")]
         run_sync(connection)
         run_sync(connection)
     finally:
-        events_changed.disconnect(receiver)
+        events_changed.disconnect(dispatch_uid="test_sync_events_changed")
 
-    assert calls == [[CalendarEvent.objects.get().pk]]
+    assert sent == [(connection.workspace, [CalendarEvent.objects.get().pk])]
 
 
 def test_request_carries_the_utc_window_select_and_prefer_headers(connection, fake_graph):

@@ -10,10 +10,16 @@ from django.utils import timezone
 from calendar_sync.models import CalendarEvent, SyncRun
 from calendar_sync.sandbox import events as sandbox
 from calendar_sync.services.sync import sync_connection
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ConnectionFactory
 
 pytestmark = pytest.mark.django_db
 IDENTITY = {"email": "sam@ruby-demo.example", "name": "Sam Seller", "oid": "oid-1", "tid": "tid-1"}
+
+
+@pytest.fixture
+def connection(user):
+    """The logged-in user's own connection (conftest's `connection` belongs to `owner`)."""
+    return ConnectionFactory(user=user)
 
 
 @pytest.fixture
@@ -76,12 +82,9 @@ def test_calendar_view_without_a_window_is_a_400():
     assert status == 400 and body["error"]["code"] == "ErrorInvalidParameter"
 
 
-def test_a_sync_of_the_sandbox_week_stores_the_filtered_week(user, sandbox_graph):
-    from tests.factories import ConnectionFactory
-
+def test_a_sync_of_the_sandbox_week_stores_the_filtered_week(user, connection, sandbox_graph):
     AccountFactory(workspace=user.membership.workspace, domain="northwind.example")
     AccountFactory(workspace=user.membership.workspace, domain="contoso.example")
-    connection = ConnectionFactory(user=user)
 
     run = sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.MANUAL)
 

@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from calendar_sync import auth
 from calendar_sync.models import CalendarConnection
+from calendar_sync.services import tokens
 from tests.e2e.helpers import screenshot, signup
 
 pytestmark = pytest.mark.e2e
@@ -53,8 +53,8 @@ def test_sign_up_connect_revoke_and_reconnect_in_the_sandbox(live_server, page, 
     expect(page.locator(".messages")).to_contain_text("access was revoked")
     # The next token use (a sync refreshing after Graph refuses the revoked token) finds out.
     connection = CalendarConnection.objects.get(user__email="erin@fabrikam.example")
-    with pytest.raises(auth.ReconnectRequired):
-        auth.get_access_token(connection, force_refresh=True)
+    with pytest.raises(tokens.ReconnectRequired):
+        tokens.access_token_for(connection, force_refresh=True)
 
     page.goto(f"{base}/settings/integrations/")
     expect(card).to_contain_text("Not connected")

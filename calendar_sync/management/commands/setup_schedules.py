@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_q.models import Schedule
 
+from calendar_sync.tasks import privacy_schedules
+
 SCHEDULES = [
     {
         "name": "calendar-sync-fanout",
@@ -23,8 +25,6 @@ class Command(BaseCommand):
     help = "Create or update the django-q2 schedules Ruby needs (safe to run again)."
 
     def handle(self, *args, **options):
-        from calendar_sync.tasks import privacy_schedules
-
         for spec in [*SCHEDULES, *privacy_schedules()]:
             defaults = {key: value for key, value in spec.items() if key != "name"}
             defaults.setdefault("repeats", -1)
