@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.http import Http404
-
 from ruby_site.models import Invitation, Membership, User, Workspace
 
 REQUEST_MEMBERSHIP_ATTR = "_ruby_request_membership"
@@ -17,14 +15,6 @@ def membership_for(user) -> Membership | None:
     if cached is not _UNSET:
         return cached
     return Membership.objects.select_related("workspace").filter(user=user).first()
-
-
-def workspace_of(user) -> Workspace:
-    """The user's workspace; 404 for a user outside any workspace (e.g. a support-only account)."""
-    membership = membership_for(user)
-    if membership is None:
-        raise Http404("You are not a member of any workspace.")
-    return membership.workspace
 
 
 def workspace_members(workspace: Workspace):

@@ -3,25 +3,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ruby_site import services
-from ruby_site.access import NOT_A_MEMBER, admin_required, admin_required_to_change, member_required
+from ruby_site.access import admin_required, admin_required_to_change, member_required
 from ruby_site.adapters import INVITATION_SESSION_KEY
 from ruby_site.forms import InvitationForm, ProfileForm, WorkspaceSettingsForm
 from ruby_site.models import Invitation
 from ruby_site.selectors import open_invitation
-
-
-def _membership(request):
-    # Only the home and integrations pages still use this; they move out of this module with their own access.
-    membership = request.membership
-    if membership is None:
-        raise Http404(NOT_A_MEMBER)
-    return membership
 
 
 @member_required
