@@ -127,10 +127,12 @@ def _app(cache: msal.SerializableTokenCache | None = None) -> msal.ConfidentialC
 # --- the connect flow ---------------------------------------------------------------------
 
 
-def start_auth_flow(*, redirect_uri: str, login_hint: str = "") -> dict:
+def start_auth_flow(*, redirect_uri: str, login_hint: str = "", scopes: list[str] | None = None) -> dict:
     """Begin the auth-code flow (state, PKCE S256 and nonce by MSAL). Returns MSAL's flow dict —
     keep it in the server session — with `browser_url`, where to send the user. In sandbox mode
-    that is Ruby's own consent page (MSAL refuses a plain-http authority), else MSAL's auth_uri."""
+    that is Ruby's own consent page (MSAL refuses a plain-http authority), else MSAL's auth_uri.
+    `scopes` asks for other delegated scopes than the calendar connection's (incremental consent,
+    e.g. the Teams transcripts grant); by default the calendar sign-in's, unchanged."""
     try:
         app = _app()
         # The answer comes back in the query, not form_post: a cross-site POST from Microsoft would
@@ -139,7 +141,7 @@ def start_auth_flow(*, redirect_uri: str, login_hint: str = "") -> dict:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
             flow = app.initiate_auth_code_flow(
-                SIGN_IN_SCOPES,
+                list(scopes) if scopes else SIGN_IN_SCOPES,
                 redirect_uri=redirect_uri,
                 login_hint=login_hint or None,
                 prompt="select_account",
@@ -334,3 +336,39 @@ def get_access_token(connection, *, force_refresh: bool = False) -> str:
             raise TokenUnavailable("Microsoft's sign-in service did not issue a token; try again later.")
     _mark_access_lost(connection, microsoft_error=error)
     raise ReconnectRequired(ACCESS_LOST_REASON)
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    access_token: str
+    token_cache: str | None  # the re-serialized cache when MSAL changed it (store it), else None
+
+    def __repr__(self) -> str:
+        return "CachedToken(…)"
+
+
+@sensitive_variables()
+def acquire_token_from_cache(*, token_cache: str, tenant_id: str, object_id: str, scopes: list[str]) -> CachedToken:
+    """An access token for `scopes` from a stored cache that is not a calendar connection's (the Teams
+    transcripts grant): the cached one while valid, else a silent refresh. The caller stores the returned
+    cache (under its own row lock) when it changed. Raises ReconnectRequired (only a new consent helps)
+    or TokenUnavailable (transient)."""
+    cache = msal.SerializableTokenCache()
+    cache.deserialize(token_cache)
+    app = _app(cache)
+    home_account_id = f"{object_id}.{tenant_id}"
+    accounts = [a for a in app.get_accounts() if a.get("home_account_id") == home_account_id]
+    if not accounts:
+        raise ReconnectRequired(ACCESS_LOST_REASON)
+    try:
+        result = app.acquire_token_silent_with_error(list(scopes), accounts[0])
+    except (requests.RequestException, MsalServiceError) as exc:
+        raise TokenUnavailable("Microsoft's sign-in service could not be reached; try again later.") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise TokenUnavailable("Microsoft's sign-in service sent an answer Ruby could not read.") from exc
+    if result and "access_token" in result:
+        return CachedToken(result["access_token"], cache.serialize() if cache.has_state_changed else None)
+    if result is None or result.get("error") in PERMANENT_ERRORS:
+        raise ReconnectRequired(ACCESS_LOST_REASON)
+    log.warning("token refresh failed (cache) error=%s", str(result.get("error", "unknown"))[:60])
+    raise TokenUnavailable("Microsoft's sign-in service did not issue a token; try again later.")

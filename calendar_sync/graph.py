@@ -115,18 +115,19 @@ class GraphResponse:
     requests_made: int  # including retries, for the SyncRun's request count
 
 
-def get_json(
+def _get(
     url: str,
     *,
     access_token: str,
-    params: dict | None = None,
-    headers: dict | None = None,
-    session: requests.Session | None = None,
-) -> GraphResponse:
-    """GET a Graph URL and return its JSON object, retrying throttling and transient 5xx a bounded
-    number of times. Raises GraphAuthError / GraphTransientError / GraphError."""
+    params: dict | None,
+    headers: dict | None,
+    session: requests.Session | None,
+    accept: str,
+) -> tuple[requests.Response, int]:
+    """The one GET loop: a successful response and the requests it took, retrying throttling and transient
+    5xx a bounded number of times. Raises GraphAuthError / GraphTransientError / GraphError."""
     session = session or http_session()
-    all_headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json", **(headers or {})}
+    all_headers = {"Authorization": f"Bearer {access_token}", "Accept": accept, **(headers or {})}
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             response = session.get(url, params=params, headers=all_headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT)
@@ -169,18 +170,54 @@ def get_json(
                 code=code,
                 requests_made=attempt,
             )
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise GraphError(
-                "Microsoft Graph sent a response that is not JSON.", status=response.status_code, requests_made=attempt
-            ) from exc
-        if not isinstance(data, dict):
-            raise GraphError(
-                "Microsoft Graph sent an unexpected response shape.", status=response.status_code, requests_made=attempt
-            )
-        return GraphResponse(status=response.status_code, data=data, requests_made=attempt)
+        return response, attempt
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def get_json(
+    url: str,
+    *,
+    access_token: str,
+    params: dict | None = None,
+    headers: dict | None = None,
+    session: requests.Session | None = None,
+) -> GraphResponse:
+    """GET a Graph URL and return its JSON object. Raises GraphAuthError / GraphTransientError / GraphError."""
+    response, attempt = _get(
+        url, access_token=access_token, params=params, headers=headers, session=session, accept="application/json"
+    )
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise GraphError(
+            "Microsoft Graph sent a response that is not JSON.", status=response.status_code, requests_made=attempt
+        ) from exc
+    if not isinstance(data, dict):
+        raise GraphError(
+            "Microsoft Graph sent an unexpected response shape.", status=response.status_code, requests_made=attempt
+        )
+    return GraphResponse(status=response.status_code, data=data, requests_made=attempt)
+
+
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+
+
+def get_text(
+    url: str, *, access_token: str, accept: str, params: dict | None = None, session: requests.Session | None = None
+) -> str:
+    """GET a Graph URL whose answer is text (a Teams transcript's text/vtt content), capped at MAX_TEXT_BYTES.
+    Only URLs under MICROSOFT_GRAPH_URL. Raises GraphAuthError / GraphTransientError / GraphError."""
+    if not _is_on_graph_host(url):
+        raise GraphError("Refused to call an address outside Microsoft Graph.")
+    response, attempt = _get(
+        url, access_token=access_token, params=params, headers=None, session=session, accept=accept
+    )
+    if len(response.content) > MAX_TEXT_BYTES:
+        raise GraphError("Microsoft Graph sent more text than Ruby keeps.", requests_made=attempt)
+    if "charset=" not in response.headers.get("Content-Type", "").lower():
+        # WebVTT is UTF-8 by definition; requests would guess ISO-8859-1 for a text/* type without a charset.
+        return response.content.decode("utf-8", errors="replace")
+    return response.text
 
 
 # --- identity (connect) -------------------------------------------------------------------
