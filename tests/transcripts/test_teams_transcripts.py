@@ -384,3 +384,25 @@ def test_the_card_shows_the_matched_meeting(user_client, grant, ended_meeting, r
 def test_the_calendar_token_scopes_are_unchanged_by_the_grant(grant):
     assert auth.SCOPES == ["Calendars.Read", "User.Read"]
     assert CalendarConnection.objects.get(user=grant.user).token_cache in ("", None)
+
+
+def test_a_match_set_by_hand_is_not_overridden_by_the_teams_fetch(user, grant, ended_meeting, connection, rsps):
+    other = EventFactory(connection=connection)
+    transcript = Transcript.objects.create(
+        workspace=ended_meeting.workspace,
+        source="teams",
+        external_id=MEETING_ID,
+        title="Recap",
+        started_at=ended_meeting.starts_at,
+        ended_at=ended_meeting.ends_at,
+        event=other,
+        match_status="matched",
+        match_how="manual",
+        matched_by=user,
+    )
+    _graph_answers(rsps)
+
+    teams_transcripts_fetch(grant_id=grant.pk)
+
+    transcript.refresh_from_db()
+    assert (transcript.event_id, transcript.match_how) == (other.pk, "manual")
