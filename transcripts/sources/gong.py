@@ -10,6 +10,7 @@ by speakerId); GET /v2/users as the cheap test call; 429 with Retry-After in sec
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
@@ -41,6 +42,9 @@ CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
 )
 # Gong's transcript endpoint takes call ids; ask for one page of calls' transcripts at a time.
 MAX_TRANSCRIPT_PAGES = 20
+# Gong transcribes after the call; a recent call without a transcript is asked about again, an older one is
+# delivered as it is (its parse says there is no text).
+TRANSCRIPT_LAG = timedelta(hours=24)
 
 # Where the list endpoints and bulk exports put their records: POST /v2/calls/extensive -> calls[].
 WRAPPER_KEYS: tuple[str, ...] = ("calls",)
@@ -139,11 +143,12 @@ def _transcripts(call_ids: list[str], credentials: dict) -> dict[str, list]:
     raise protocol_error("Gong kept sending transcript pages; stopped")
 
 
-def pull(*, credentials: dict, since: str, cursor: str = "") -> PullPage:
+def pull(*, credentials: dict, since: str, cursor: str = "", now: datetime | None = None) -> PullPage:
     """One page of calls started from `since` (with their parties), each with its transcript attached.
 
     Records are {metaData, parties, transcript} — what `parse` reads. A 404 is Gong's "no calls found for
-    the specified period": an empty page, not an error.
+    the specified period": an empty page, not an error. A call of the last TRANSCRIPT_LAG without a transcript
+    yet is left out, and `newest` stays at or before it.
     """
     cursor = _http_pull.check_cursor(cursor, settings.GONG_API_URL)
     body: dict = {
@@ -158,17 +163,25 @@ def pull(*, credentials: dict, since: str, cursor: str = "") -> PullPage:
     calls = as_dicts(data.get("calls"))
     ids = [str(get(c, "metaData.id", "")) for c in calls if get(c, "metaData.id", "")]
     transcripts = _transcripts(ids, credentials) if ids else {}
-    records = [{**c, "transcript": transcripts.get(str(get(c, "metaData.id", "")), [])} for c in calls]
-    started = [str(get(c, "metaData.started", "")) for c in calls if get(c, "metaData.started", "")]
-    next_cursor = _http_pull.check_cursor(str(as_dict(data.get("records")).get("cursor") or ""), settings.GONG_API_URL)
-    return PullPage(records=records, cursor=next_cursor, newest=_newest(started))
-
-
-def _newest(values: list[str]) -> str:
-    moments = []
-    for value in values:
-        try:
-            moments.append(base.parse_datetime(value, "metaData.started"))
-        except AdapterError:
+    records, started, waiting = [], [], []
+    recent = (now or datetime.now(UTC)) - TRANSCRIPT_LAG
+    for call in calls:
+        moment = _started(call)
+        transcript = transcripts.get(str(get(call, "metaData.id", "")), [])
+        if not transcript and moment is not None and moment > recent:
+            waiting.append(moment)  # Gong is still transcribing it: leave it for the next run
             continue
-    return iso(max(moments)) if moments else ""
+        records.append({**call, "transcript": transcript})
+        if moment is not None:
+            started.append(moment)
+    next_cursor = _http_pull.check_cursor(str(as_dict(data.get("records")).get("cursor") or ""), settings.GONG_API_URL)
+    # Never past a call still waiting for its transcript, so asking from `newest` next time sees it again.
+    newest = min(waiting) if waiting else (max(started) if started else None)
+    return PullPage(records=records, cursor=next_cursor, newest=iso(newest) if newest else "")
+
+
+def _started(call: dict) -> datetime | None:
+    try:
+        return base.parse_datetime(get(call, "metaData.started", ""), "metaData.started")
+    except AdapterError:
+        return None

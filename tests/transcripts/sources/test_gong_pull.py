@@ -5,6 +5,7 @@ cedricziel/gong-rs spec/openapi.json) and https://help.gong.io/apidocs/introduct
 
 import base64
 import json
+from datetime import datetime
 
 import pytest
 import requests
@@ -301,3 +302,25 @@ def test_every_call_has_the_vendor_timeout(settings, monkeypatch):
     with pytest.raises(SourceError):
         gong.test_connection(credentials=CREDENTIALS)
     assert seen["timeout"] == settings.VENDOR_HTTP_TIMEOUT and seen["allow_redirects"] is False
+
+
+@responses.activate
+def test_a_recent_call_still_without_a_transcript_is_left_for_the_next_run():
+    body = {**PAGE_1, "records": {"totalRecords": 2}, "calls": [PAGE_1["calls"][0], PAGE_2["calls"][0]]}
+    responses.post(f"{BASE}/v2/calls/extensive", json=body)
+    responses.post(f"{BASE}/v2/calls/transcript", json=_transcripts("7782342274025937896"))
+
+    page = gong.pull(credentials=CREDENTIALS, since=SINCE, now=datetime.fromisoformat("2018-02-18T12:00:00+00:00"))
+
+    assert [r["metaData"]["id"] for r in page.records] == ["7782342274025937896"]
+    assert page.newest == "2018-02-18T08:00:00Z"  # the waiting call's start: the next run asks from there
+
+
+@responses.activate
+def test_an_old_call_without_a_transcript_is_delivered_as_it_is():
+    responses.post(f"{BASE}/v2/calls/extensive", json=PAGE_2)
+    responses.post(f"{BASE}/v2/calls/transcript", status=404, json={"errors": ["No calls found"]})
+
+    (record,) = gong.pull(credentials=CREDENTIALS, since=SINCE).records
+
+    assert record["transcript"] == [] and normalize("gong", record).text == ""
