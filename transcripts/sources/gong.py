@@ -35,10 +35,9 @@ CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
     CredentialField(
         "access_key",
         "Access key",
-        help="In Gong: Company settings → Ecosystem → API → Create (a technical administrator can do this).",
-        secret=False,
+        help="A Gong technical administrator creates it on Gong's API page (app.gong.io/company/api-authentication).",
     ),
-    CredentialField("access_key_secret", "Access key secret", help="Shown by Gong once, next to the access key."),
+    CredentialField("access_key_secret", "Access key secret", help="Created together with the access key on the same page."),
 )
 # Gong's transcript endpoint takes call ids; ask for one page of calls' transcripts at a time.
 MAX_TRANSCRIPT_PAGES = 20
