@@ -37,7 +37,9 @@ CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
         "Access key",
         help="A Gong technical administrator creates it on Gong's API page (app.gong.io/company/api-authentication).",
     ),
-    CredentialField("access_key_secret", "Access key secret", help="Created together with the access key on the same page."),
+    CredentialField(
+        "access_key_secret", "Access key secret", help="Created together with the access key on the same page."
+    ),
 )
 # Gong's transcript endpoint takes call ids; ask for one page of calls' transcripts at a time.
 MAX_TRANSCRIPT_PAGES = 20
