@@ -123,9 +123,11 @@ def _app(cache: msal.SerializableTokenCache | None = None) -> msal.ConfidentialC
 # --- the connect flow ---------------------------------------------------------------------
 
 
-def start_auth_flow(*, redirect_uri: str, login_hint: str = "") -> dict:
+def start_auth_flow(*, redirect_uri: str, login_hint: str = "", scopes: list[str] | None = None) -> dict:
     """Begin the auth-code flow (state, PKCE S256 and nonce by MSAL). Returns MSAL's flow dict — keep it
-    in the server session; its `auth_uri` is where to send the user. Raises AuthFlowError (unavailable)."""
+    in the server session; its `auth_uri` is where to send the user. Raises AuthFlowError (unavailable).
+    `scopes` asks for other delegated scopes than the calendar connection's (incremental consent, e.g. the
+    Teams transcripts grant); by default the calendar sign-in's, unchanged."""
     try:
         app = _app()
         # The answer comes back in the query, not form_post: a cross-site POST from Microsoft would
@@ -134,7 +136,7 @@ def start_auth_flow(*, redirect_uri: str, login_hint: str = "") -> dict:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
             return app.initiate_auth_code_flow(
-                SIGN_IN_SCOPES,
+                list(scopes) if scopes else SIGN_IN_SCOPES,
                 redirect_uri=redirect_uri,
                 login_hint=login_hint or None,
                 prompt="select_account",
@@ -276,7 +278,9 @@ class TokenClient:
         return _valid_token(self.cache, tenant_id=tenant_id, object_id=object_id)
 
     @sensitive_variables()
-    def refresh(self, *, tenant_id: str, object_id: str, force_refresh: bool = False) -> str:
+    def refresh(
+        self, *, tenant_id: str, object_id: str, force_refresh: bool = False, scopes: list[str] | None = None
+    ) -> str:
         """A fresh access token from the cached refresh token. Raises TokenRefused (permanent) or
         TokenUnavailable (transient, `code` = Microsoft's error)."""
         home_account_id = _home_account_id(self.cache, tenant_id=tenant_id, object_id=object_id)
@@ -284,7 +288,9 @@ class TokenClient:
         if not accounts:
             raise TokenRefused("no_refresh_token")  # nothing usable in the cache: only a new sign-in helps
         try:
-            result = self._app.acquire_token_silent_with_error(SCOPES, accounts[0], force_refresh=force_refresh)
+            result = self._app.acquire_token_silent_with_error(
+                list(scopes or SCOPES), accounts[0], force_refresh=force_refresh
+            )
         except (requests.RequestException, MsalServiceError) as exc:
             raise TokenUnavailable("refresh_unreachable") from exc
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -297,3 +303,24 @@ class TokenClient:
         if error in PERMANENT_ERRORS:
             raise TokenRefused(error)
         raise TokenUnavailable("not_issued", code=(error or "unknown")[:60])
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    access_token: str
+    token_cache: str | None  # the re-serialized cache when MSAL changed it (store it), else None
+
+    def __repr__(self) -> str:
+        return "CachedToken(…)"
+
+
+@sensitive_variables()
+def acquire_token_from_cache(*, token_cache: str, tenant_id: str, object_id: str, scopes: list[str]) -> CachedToken:
+    """An access token for `scopes` from a stored cache that is not a calendar connection's (the Teams
+    transcripts grant): the cached one while valid, else a silent refresh. The caller stores the returned
+    cache (under its own row lock) when it changed. Raises TokenRefused (only a new consent helps) or
+    TokenUnavailable (transient)."""
+    client = TokenClient()
+    client.load(token_cache)
+    token = client.refresh(tenant_id=tenant_id, object_id=object_id, scopes=scopes)
+    return CachedToken(token, client.serialize() if client.changed else None)

@@ -46,6 +46,7 @@ NO_EVENT_LIST = "no_event_list"
 LINK_ELSEWHERE = "next_link_elsewhere"
 LINK_REPEATED = "next_link_repeated"
 TOO_MANY_EVENTS = "too_many_events"
+TOO_LARGE = "too_large"
 
 
 class GraphError(ProviderError):
@@ -199,6 +200,25 @@ def get_json(
     if not isinstance(data, dict):
         raise GraphError(BAD_SHAPE, status=response.status_code, requests_made=made)
     return GraphResponse(status=response.status_code, data=data, requests_made=made)
+
+
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+
+
+def get_text(
+    url: str, *, access_token: str, accept: str, params: dict | None = None, session: requests.Session | None = None
+) -> str:
+    """GET a Graph URL whose answer is text (a Teams transcript's text/vtt content), capped at MAX_TEXT_BYTES,
+    through the one request loop. Raises GraphAuthError / GraphTransientError / GraphError."""
+    response, made = _send(
+        "GET", url, access_token=access_token, params=params, headers={"Accept": accept}, session=session
+    )
+    if len(response.content) > MAX_TEXT_BYTES:
+        raise GraphError(TOO_LARGE, status=response.status_code, requests_made=made)
+    if "charset=" not in response.headers.get("Content-Type", "").lower():
+        # WebVTT is UTF-8 by definition; requests would guess ISO-8859-1 for a text/* type without a charset.
+        return response.content.decode("utf-8", errors="replace")
+    return response.text
 
 
 # --- identity (connect) -------------------------------------------------------------------

@@ -153,6 +153,12 @@ elif MICROSOFT_CLIENT_ID and not MICROSOFT_CLIENT_SECRET:
 MICROSOFT_ENABLED = bool(MICROSOFT_CLIENT_ID)
 MICROSOFT_HTTP_TIMEOUT = (5, 20)  # (connect, read) seconds for every identity and Graph call
 
+# --- transcript vendors (pull) -------------------------------------------------------------
+# Gong's host is customer-specific (its API page shows it); Granola's is fixed. https only.
+GONG_API_URL = env_https_url("GONG_API_URL", "https://api.gong.io")
+GRANOLA_API_URL = env_https_url("GRANOLA_API_URL", "https://public-api.granola.ai")
+VENDOR_HTTP_TIMEOUT = (5, 30)  # (connect, read) seconds for every transcript-vendor call
+
 SOCIALACCOUNT_PROVIDERS = {}
 if MICROSOFT_CLIENT_ID and not MICROSOFT_SANDBOX:
     SOCIALACCOUNT_PROVIDERS["microsoft"] = {

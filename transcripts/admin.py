@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from transcripts.models import Transcript, TranscriptDelivery, TranscriptSource
+from transcripts.models import TeamsMeetingCheck, TeamsTranscriptGrant, Transcript, TranscriptDelivery, TranscriptSource
 
 
 @admin.register(TranscriptSource)
@@ -25,3 +25,21 @@ class TranscriptAdmin(admin.ModelAdmin):
     list_filter = ["source", "match_status", "match_how", "workspace"]
     search_fields = ["title", "external_id"]
     raw_id_fields = ["event", "deal", "matched_by"]
+
+
+@admin.register(TeamsTranscriptGrant)
+class TeamsTranscriptGrantAdmin(admin.ModelAdmin):
+    """Support sees the state and the identity, never the token cache."""
+
+    list_display = ["user", "workspace", "status", "connected_at", "last_checked_at"]
+    list_filter = ["status", "workspace"]
+    search_fields = ["user__email", "tenant_id", "object_id"]
+    exclude = ["token_cache"]
+    readonly_fields = ["user", "workspace", "tenant_id", "object_id", "connected_at", "last_checked_at"]
+
+
+@admin.register(TeamsMeetingCheck)
+class TeamsMeetingCheckAdmin(admin.ModelAdmin):
+    list_display = ["event", "grant", "outcome", "attempts", "checked_at", "transcript"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["event", "grant", "transcript"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from django.utils import timezone
+
 from calendar_sync.models import EventAttendee
 from ruby_site.models import Workspace
 from transcripts.matching import EventIndex, EventInfo, match_one
@@ -99,7 +101,9 @@ def load_demo_transcripts(*, workspace: Workspace) -> int:
 
     seen_uids: set[str] = set()
     meetings = []
-    for event in sorted(infos, key=lambda e: (e.starts_at, e.id)):
+    # Coming meetings first: the sandbox's one ended Teams meeting gets its transcript from Teams itself.
+    now = timezone.now()
+    for event in sorted(infos, key=lambda e: (e.ends_at <= now < e.ends_at + timedelta(days=2), e.starts_at, e.id)):
         if external(event) and (event.ical_uid or str(event.id)) not in seen_uids:
             seen_uids.add(event.ical_uid or str(event.id))
             meetings.append(event)

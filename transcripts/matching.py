@@ -126,6 +126,8 @@ def explain(detail: dict) -> str:
     """ "92% — 50 of 55 min overlap, 3 of 4 participants" from a stored detail."""
     if not detail:
         return ""
+    if detail.get("exact"):  # the source named the meeting: "100% — same Teams meeting"
+        return f"{round(detail.get('score', 1) * 100)}% — {detail['exact']}"
     text = (
         f"{round(detail.get('score', 0) * 100)}% — {detail.get('overlap_minutes', 0)} of "
         f"{detail.get('span_minutes', 0)} min overlap, {detail.get('participants_matched', 0)} of "

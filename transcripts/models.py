@@ -92,6 +92,9 @@ class Transcript(models.Model):
     class MatchHow(models.TextChoices):
         AUTO = "auto", "Automatic"
         MANUAL = "manual", "Set by hand"
+        # The source names the meeting itself (a Teams transcript fetched by the event's join URL):
+        # no score to weigh, and later automatic re-matching leaves it alone.
+        EXACT = "exact", "Same meeting"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="transcripts")
     source = models.CharField(max_length=16, choices=Source.choices)
@@ -132,3 +135,50 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"{self.get_source_display()} transcript {self.external_id}"
+
+
+class TeamsTranscriptGrant(models.Model):
+    """A user's optional, extra Microsoft consent to read their Teams meetings' transcripts (OnlineMeetings.Read,
+    OnlineMeetingTranscript.Read.All), separate from the calendar connection and its token cache."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        PERSONAL_ACCOUNT = "personal_account", "Not available for personal Microsoft accounts"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teams_grant")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
+    status_reason = models.TextField(blank=True)
+    tenant_id = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    token_cache = StrictEncryptedTextField(blank=True, default="")
+    connected_at = models.DateTimeField(default=timezone.now)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Teams transcripts for {self.user}"
+
+
+class TeamsMeetingCheck(models.Model):
+    """Whether Ruby looked for this ended Teams meeting's transcript, and what it found (so the worker asks
+    Graph a bounded number of times per meeting, not on every run)."""
+
+    class Outcome(models.TextChoices):
+        FOUND = "found", "Transcript found"
+        NO_TRANSCRIPT = "no_transcript", "No transcript yet"
+        NOT_FOUND = "not_found", "Meeting not found in Teams"
+        FAILED = "failed", "Failed"
+
+    grant = models.ForeignKey(TeamsTranscriptGrant, on_delete=models.CASCADE, related_name="checks")
+    event = models.OneToOneField(CalendarEvent, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    checked_at = models.DateTimeField(default=timezone.now)
+    transcript = models.ForeignKey(Transcript, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Teams check of event {self.event_id}: {self.outcome}"

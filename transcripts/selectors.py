@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from calendar_sync.models import CalendarEvent
+from calendar_sync.models import CalendarConnection, CalendarEvent
+from calendar_sync.selectors.connection import connection_for
 from calendar_sync.selectors.events import events_visible_to
 from ruby_site.models import Workspace
 from transcripts.matching import TOLERANCE
-from transcripts.models import Transcript, TranscriptSource
+from transcripts.models import TeamsMeetingCheck, TeamsTranscriptGrant, Transcript, TranscriptSource
+from transcripts.sources import teams as teams_source
 
 
 def visible_events(user, workspace: Workspace) -> QuerySet[CalendarEvent]:
@@ -78,3 +81,28 @@ def source_for_webhook(source: str, token: str) -> TranscriptSource | None:
         .filter(webhook_token=token, source=source, enabled=True)
         .first()
     )
+
+
+def teams_card(user) -> dict:
+    """What the "Teams transcripts" card on Settings → Integrations shows for this user."""
+    connection = connection_for(user)
+    grant = TeamsTranscriptGrant.objects.filter(user=user).first()
+    personal = bool(connection and teams_source.is_personal_account(connection.tenant_id)) or bool(
+        grant and grant.status == TeamsTranscriptGrant.Status.PERSONAL_ACCOUNT
+    )
+    checks = list(
+        TeamsMeetingCheck.objects.filter(grant=grant).select_related("event", "transcript").order_by("-checked_at")[:5]
+        if grant
+        else []
+    )
+    return {
+        "microsoft_enabled": settings.MICROSOFT_ENABLED,
+        "calendar_connected": bool(connection and connection.status == CalendarConnection.Status.CONNECTED),
+        "grant": grant,
+        "personal": personal,
+        "scopes": teams_source.SCOPES,
+        "checks": checks,
+        "found": TeamsMeetingCheck.objects.filter(grant=grant, outcome=TeamsMeetingCheck.Outcome.FOUND).count()
+        if grant
+        else 0,
+    }

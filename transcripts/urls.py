@@ -1,6 +1,6 @@
 from django.urls import path
 
-from transcripts import views, views_home
+from transcripts import views, views_home, views_teams
 
 urlpatterns = [
     path("", views_home.home, name="home"),
@@ -32,5 +32,9 @@ urlpatterns = [
         views.transcript_source_stop_old,
         name="transcript_source_stop_old",
     ),
+    path("settings/integrations/teams/connect/", views_teams.teams_connect, name="teams_transcripts_connect"),
+    path("settings/integrations/teams/callback/", views_teams.teams_callback, name="teams_transcripts_callback"),
+    path("settings/integrations/teams/disconnect/", views_teams.teams_disconnect, name="teams_transcripts_disconnect"),
+    path("settings/integrations/teams/fetch/", views_teams.teams_fetch_now, name="teams_transcripts_fetch"),
     path("webhooks/transcripts/<str:source>/<str:token>/", views.transcript_webhook, name="transcript_webhook"),
 ]

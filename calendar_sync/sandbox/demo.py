@@ -3,10 +3,12 @@ pressing Connect and Accept (MSAL's flow, the sandbox's consent code, the callba
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from calendar_sync.models import CalendarConnection, SyncRun
 from calendar_sync.sandbox import tokens
@@ -44,6 +46,10 @@ def load_demo_calendar(*, user, workspace) -> dict:
         connection = connect_in_sandbox(user=user, workspace=workspace)
     synced = not connection.sync_runs.filter(status=SyncRun.Status.SUCCEEDED).exists()
     if synced:
+        # Once from yesterday, so the demo has an ended Teams meeting (the sandbox's "pilot recap") whose
+        # transcript "Connect Teams transcripts" can fetch; then the coming week as every sync sees it.
+        yesterday = (timezone.now() - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.COMMAND, now=yesterday)
         sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.COMMAND)
     return {
         "connected": connected,

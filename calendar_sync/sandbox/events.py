@@ -6,7 +6,9 @@ to today's date, so a re-sync on the same day sees the same events and writes no
 the sync must handle: external and internal-only meetings, a private appointment, Teams and Zoom
 meetings (one Zoom link only in the location and preview), a Google Meet link in the preview, a
 cancelled meeting, an all-day event, a recurring series' occurrences, several original time zones, a
-declined attendee, a meeting with two customer companies (ambiguous account), and several pages.
+declined attendee, a meeting with two customer companies (ambiguous account), and several pages. One Teams
+meeting is yesterday's (day -1): a sync from now never sees it; the demo syncs it once so that an ended Teams
+meeting with a transcript (sandbox/teams.py) is there to fetch.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ LONG_AGENDA = (
 )
 
 
+# Teams meetings whose online meeting has a transcript once they have ended (sandbox/teams.py).
+TRANSCRIBED_SUBJECTS = {"Northwind — pilot recap"}
+
+
 def _spec(identity: dict, today: date) -> list[dict]:
     """The week's events as compact specs; day 0 is today (UTC), times are in the event's own zone."""
     email = identity["email"].lower()
@@ -72,6 +78,17 @@ def _spec(identity: dict, today: date) -> list[dict]:
             "attendees": [("dana", "accepted"), ("lee", "tentativelyAccepted"), (colleague, "accepted")],
             "teams": True,
             "preview": "Discovery with Northwind's operations team. " + LONG_AGENDA,
+        },
+        {
+            "key": "northwind-recap",
+            "subject": "Northwind — pilot recap",
+            "day": -1,
+            "at": time(16, 0),
+            "minutes": 30,
+            "tz": "UTC",
+            "attendees": [("dana", "accepted"), ("lee", "accepted")],
+            "teams": True,
+            "preview": "Recap of the pilot's first weeks with Dana and Lee.",
         },
         {
             "key": "contoso-pricing",

@@ -39,7 +39,19 @@ def _identity_fields(identity: dict) -> dict:
     return {k: identity[k] for k in ("tid", "oid", "email", "upn", "name")}
 
 
-def issue_code(identity: dict, *, client_id: str, redirect_uri: str, nonce: str, code_challenge: str) -> str:
+# MSAL adds these itself; a token's scope lists the API permissions consented.
+_RESERVED = {"offline_access"}
+
+
+def consented_scope(requested: str) -> str:
+    """What the sandbox grants for an authorize request's `scope`: the calendar default when none is given."""
+    scopes = [s for s in (requested or "").split() if s not in _RESERVED]
+    return " ".join(scopes) if scopes else GRANTED_SCOPE
+
+
+def issue_code(
+    identity: dict, *, client_id: str, redirect_uri: str, nonce: str, code_challenge: str, scope: str = ""
+) -> str:
     return signing.dumps(
         {
             "identity": _identity_fields(identity),
@@ -47,6 +59,7 @@ def issue_code(identity: dict, *, client_id: str, redirect_uri: str, nonce: str,
             "redirect_uri": redirect_uri,
             "nonce": nonce,
             "code_challenge": code_challenge,
+            "scope": consented_scope(scope),
         },
         salt=CODE_SALT,
     )
@@ -108,20 +121,22 @@ def _id_token(identity: dict, *, client_id: str, nonce: str | None) -> str:
     return jwt.encode(claims, key, algorithm="HS256")
 
 
-def issue_tokens(identity: dict, *, client_id: str, nonce: str | None = None) -> dict:
-    """A token endpoint answer for a fresh grant (code) or a refresh."""
+def issue_tokens(identity: dict, *, client_id: str, nonce: str | None = None, scope: str = GRANTED_SCOPE) -> dict:
+    """A token endpoint answer for a fresh grant (code) or a refresh; the tokens carry the consented scope."""
     grant = _grant(identity, create=True)
     fields = _identity_fields(identity)
     exp = int(time.time()) + ACCESS_LIFETIME
     client_info = _b64url(json.dumps({"uid": identity["oid"], "utid": identity["tid"]}).encode())
     return {
         "token_type": "Bearer",
-        "scope": GRANTED_SCOPE,
+        "scope": scope,
         "expires_in": ACCESS_LIFETIME,
         "ext_expires_in": ACCESS_LIFETIME,
-        "access_token": signing.dumps({"identity": fields, "gen": grant.generation, "exp": exp}, salt=ACCESS_SALT),
+        "access_token": signing.dumps(
+            {"identity": fields, "gen": grant.generation, "exp": exp, "scp": scope}, salt=ACCESS_SALT
+        ),
         "refresh_token": signing.dumps(
-            {"identity": fields, "gen": grant.generation, "jti": secrets.token_hex(8)}, salt=REFRESH_SALT
+            {"identity": fields, "gen": grant.generation, "jti": secrets.token_hex(8), "scp": scope}, salt=REFRESH_SALT
         ),
         "id_token": _id_token(identity, client_id=client_id, nonce=nonce),
         "client_info": client_info,
@@ -155,3 +170,20 @@ def identity_from_refresh_token(token: str) -> dict | None:
     except signing.BadSignature:
         return None
     return _current(data)
+
+
+def _scope_of(token: str, *, salt: str, max_age: int) -> str:
+    try:
+        return str(signing.loads(token, salt=salt, max_age=max_age).get("scp") or GRANTED_SCOPE)
+    except signing.BadSignature:
+        return ""
+
+
+def access_token_scopes(token: str) -> set[str]:
+    """The scopes a (valid) sandbox access token was issued for; tokens from before scopes were recorded are
+    the calendar connection's."""
+    return set(_scope_of(token, salt=ACCESS_SALT, max_age=ACCESS_LIFETIME + 60).split())
+
+
+def refresh_token_scope(token: str) -> str:
+    return _scope_of(token, salt=REFRESH_SALT, max_age=REFRESH_MAX_AGE) or GRANTED_SCOPE

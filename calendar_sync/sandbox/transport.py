@@ -16,7 +16,7 @@ from django.conf import settings
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from calendar_sync.sandbox import events, tokens
+from calendar_sync.sandbox import events, teams, tokens
 from calendar_sync.sandbox.tokens import identity_from_access_token  # noqa: F401 - part of the contract
 
 _OPENID = re.compile(r"^/(?P<tenant>[^/]+)(?:/v2\.0)?/\.well-known/openid-configuration$")
@@ -32,6 +32,12 @@ def _response(request, status: int, body: dict, headers: dict | None = None) -> 
     response.url = request.url
     response.request = request
     response.reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}.get(status, "")
+    return response
+
+
+def _text_response(request, status: int, body: str, headers: dict) -> requests.Response:
+    response = _response(request, status, {}, headers)
+    response._content = body.encode("utf-8")
     return response
 
 
@@ -122,7 +128,14 @@ class SandboxAdapter(BaseAdapter):
                     _aad_error("invalid_grant", 70008, "The provided authorization code or refresh token has expired."),
                 )
             return _response(
-                request, 200, tokens.issue_tokens(data["identity"], client_id=client_id, nonce=data.get("nonce"))
+                request,
+                200,
+                tokens.issue_tokens(
+                    data["identity"],
+                    client_id=client_id,
+                    nonce=data.get("nonce"),
+                    scope=data.get("scope") or tokens.GRANTED_SCOPE,
+                ),
             )
         if grant_type == "refresh_token":
             identity = tokens.identity_from_refresh_token(form.get("refresh_token", ""))
@@ -137,7 +150,8 @@ class SandboxAdapter(BaseAdapter):
                         "The user might have changed or reset their password.",
                     ),
                 )
-            return _response(request, 200, tokens.issue_tokens(identity, client_id=client_id))
+            scope = tokens.refresh_token_scope(form.get("refresh_token", ""))
+            return _response(request, 200, tokens.issue_tokens(identity, client_id=client_id, scope=scope))
         return _response(request, 400, _aad_error("unsupported_grant_type", 70003, "Unsupported grant type."))
 
     # --- Graph host -----------------------------------------------------------------------
@@ -164,6 +178,11 @@ class SandboxAdapter(BaseAdapter):
             )
         if request.method == "GET" and url.path.startswith("/v1.0/me/calendarView"):
             status, body, headers = events.calendar_view(identity, request.url)
+            return _response(request, status, body, headers)
+        if request.method == "GET" and url.path.startswith("/v1.0/me/onlineMeetings"):
+            status, body, headers = teams.online_meetings(identity, request.url, tokens.access_token_scopes(auth[7:]))
+            if isinstance(body, str):
+                return _text_response(request, status, body, headers)
             return _response(request, status, body, headers)
         return _response(request, 404, _graph_error("ResourceNotFound", "Unknown sandbox Graph resource."))
 

@@ -27,6 +27,8 @@ SCOPE_LINES = {
     "profile": "View your basic profile",
     "email": "View your email address",
     "offline_access": "Maintain access to data you have given it access to",
+    "OnlineMeetings.Read": "Read your online meetings",
+    "OnlineMeetingTranscript.Read.All": "Read all transcripts of your online meetings",
 }
 
 
@@ -108,6 +110,7 @@ def sandbox_consent(request):
         redirect_uri=params["redirect_uri"],
         nonce=params["nonce"],
         code_challenge=params["code_challenge"],
+        scope=params["scope"],
     )
     return _back(params["redirect_uri"], code=code, state=params["state"])
 

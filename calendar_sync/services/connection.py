@@ -83,7 +83,8 @@ class ConnectFailed(UserFacingError):
     """The sign-in did not complete. `code` is the AuthFlowError kind (the page shows e.g. the admin-consent link)."""
 
 
-def _failed(exc: AuthFlowError) -> ConnectFailed:
+def sign_in_failure(exc: AuthFlowError) -> ConnectFailed:
+    """The user's words for a sign-in that did not complete (also used by the Teams transcripts grant)."""
     message = _FLOW_MESSAGES.get((exc.kind, exc.reason)) or (
         f"Microsoft did not complete the sign-in ({exc.code or 'no reason given'}). Try connecting again."
     )
@@ -104,10 +105,16 @@ def connection_begin(*, user: User, redirect_uri: str) -> dict:
     existing = connection_for(user)
     if existing is not None and existing.status == CalendarConnection.Status.DISABLED:
         raise ConnectRefused(_disabled_message())
+    return sign_in_flow(redirect_uri=redirect_uri, login_hint=user.email)
+
+
+def sign_in_flow(*, redirect_uri: str, login_hint: str, scopes: list[str] | None = None) -> dict:
+    """MSAL's flow for a Microsoft sign-in (the calendar's scopes unless `scopes`), with `browser_url`: MSAL's
+    auth_uri, or in sandbox mode Ruby's own consent page. Raises ConnectFailed."""
     try:
-        flow = auth.start_auth_flow(redirect_uri=redirect_uri, login_hint=user.email)
+        flow = auth.start_auth_flow(redirect_uri=redirect_uri, login_hint=login_hint, scopes=scopes)
     except AuthFlowError as exc:
-        raise _failed(exc) from exc
+        raise sign_in_failure(exc) from exc
     browser_url = flow["auth_uri"]
     if settings.MICROSOFT_SANDBOX:
         browser_url = f"{reverse('sandbox_authorize')}?{urlsplit(flow['auth_uri']).query}"
@@ -150,13 +157,13 @@ def connection_complete(
     try:
         result = auth.complete_auth_flow(flow=flow, auth_response=auth_response)
     except AuthFlowError as exc:
-        raise _failed(exc) from exc
+        raise sign_in_failure(exc) from exc
     try:
         me = graph.get_me(result.access_token)
     except graph.GraphTransientError as exc:
-        raise _failed(AuthFlowError(AuthFlowError.UNAVAILABLE, reason="graph_unavailable")) from exc
+        raise sign_in_failure(AuthFlowError(AuthFlowError.UNAVAILABLE, reason="graph_unavailable")) from exc
     except graph.GraphError as exc:
-        raise _failed(AuthFlowError(AuthFlowError.FAILED, reason="no_email")) from exc
+        raise sign_in_failure(AuthFlowError(AuthFlowError.FAILED, reason="no_email")) from exc
     microsoft_email = _microsoft_email(me, result)
     existing = connection_for(user)
 

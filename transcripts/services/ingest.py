@@ -69,7 +69,7 @@ def transcript_ingest(*, workspace: Workspace, source: str, payload: dict, match
         for name, value in values.items():
             setattr(transcript, name, value)
         transcript.save(update_fields=[*values, "updated_at"])
-    if match and transcript.match_how != Transcript.MatchHow.MANUAL:
+    if match and transcript.match_how not in (Transcript.MatchHow.MANUAL, Transcript.MatchHow.EXACT):
         transcripts_match(transcripts=[transcript])
     return IngestResult(transcript, created=created, changed=True)
 

@@ -43,6 +43,8 @@ MATCH_FIELDS = [
     "updated_at",
 ]
 CHUNK = 1000
+# Matches automatic re-matching leaves alone: a person's, and a source's exact one (same Teams meeting).
+KEPT_MATCHES = (Transcript.MatchHow.MANUAL, Transcript.MatchHow.EXACT)
 # What matching reads of a transcript; load with .only(*MATCH_LOAD_FIELDS) to skip the text.
 MATCH_LOAD_FIELDS = [
     "id",
@@ -151,7 +153,7 @@ def transcripts_match(*, transcripts: Iterable[Transcript], chunk_size: int = CH
     that were not matched before and are now).
     """
     todo = sorted(
-        (t for t in transcripts if t.match_how != Transcript.MatchHow.MANUAL),
+        (t for t in transcripts if t.match_how not in KEPT_MATCHES),
         key=lambda t: (t.workspace_id, t.started_at),
     )
     counts = {"matched": 0, "ambiguous": 0, "unmatched": 0, "newly_matched": 0}
@@ -277,12 +279,40 @@ def transcripts_rematch_without_event(*, event: CalendarEvent) -> int:
     chose them. Returns how many transcripts are newly matched."""
     own = list(
         Transcript.objects.filter(workspace_id=event.workspace_id, event_id=event.pk)
-        .exclude(match_how=Transcript.MatchHow.MANUAL)
+        .exclude(match_how__in=KEPT_MATCHES)
         .only(*MATCH_LOAD_FIELDS)
     )
     if own:
         transcripts_match(transcripts=own)
     return transcripts_rematch_for_events(workspace=event.workspace, event_ids=[event.pk])
+
+
+def transcript_match_exact(*, transcript: Transcript, event: CalendarEvent, reason: str) -> Transcript:
+    """Match to this very meeting because the source says so (a Teams transcript fetched by the event's join
+    URL): score 100%, explained by `reason`. A person's match is left as it is; so is an exact match to another
+    copy of the same meeting (a colleague's calendar), which is the same meeting."""
+    if transcript.match_how == Transcript.MatchHow.MANUAL or event.workspace_id != transcript.workspace_id:
+        return transcript
+    current = transcript.event if transcript.match_how == Transcript.MatchHow.EXACT else None
+    if current is not None and current.pk != event.pk and current.ical_uid and current.ical_uid == event.ical_uid:
+        return transcript
+    was_matched_to = transcript.event_id if transcript.match_status == Transcript.MatchStatus.MATCHED else None
+    transcript.event = event
+    transcript.match_status = Transcript.MatchStatus.MATCHED
+    transcript.match_how = Transcript.MatchHow.EXACT
+    transcript.match_score = 1.0
+    transcript.match_detail = {"score": 1.0, "exact": reason}
+    transcript.match_candidates = []
+    transcript.matched_at = timezone.now()
+    transcript.matched_by = None
+    transcript.save(update_fields=MATCH_FIELDS)
+    if was_matched_to != event.pk:
+        EventActivity.objects.create(
+            event=event,
+            action=EventActivity.Action.TRANSCRIPT,
+            detail=f"{transcript.get_source_display()} transcript “{transcript.title[:200]}” matched: {reason}",
+        )
+    return transcript
 
 
 def score_against(*, transcript: Transcript, event: CalendarEvent) -> Scored:

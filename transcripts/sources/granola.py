@@ -1,8 +1,20 @@
-"""Granola notes with their transcripts."""
+"""Granola notes with their transcripts: parsing, and pulling them from Granola's public API (MODE = PULL).
+
+Facts from https://docs.granola.ai/introduction, /api-reference/list-notes and /api-reference/get-note
+(/work/tools/vendors.md §5): Bearer API key; GET /v1/notes (created_after, cursor, page_size 1–30) answers
+{notes, hasMore, cursor}; GET /v1/notes/{note_id}?include=transcript (note_id ^not_[a-zA-Z0-9]{14}$; 404 for
+a note without its summary and transcript yet); 429 when over 25 requests / 5 s (Retry-After not documented).
+Granola has no webhooks.
+"""
 
 from __future__ import annotations
 
-from transcripts.sources import base
+import re
+from urllib.parse import quote
+
+from django.conf import settings
+
+from transcripts.sources import _http_pull, base
 from transcripts.sources.base import (
     NormalizedTranscript,
     Sample,
@@ -15,6 +27,18 @@ from transcripts.sources.base import (
     iso,
     required_datetime,
 )
+from transcripts.sources.protocol import CredentialField, Mode, PullPage, protocol_error
+
+MODE = Mode.PULL
+CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
+    CredentialField(
+        "api_key",
+        "API key",
+        help="In the Granola desktop app: Settings → Connectors → API keys → Create new key (Business plan).",
+    ),
+)
+PAGE_SIZE = 30  # Granola's maximum
+NOTE_ID = re.compile(r"^not_[a-zA-Z0-9]{14}$")
 
 # Where the list endpoints and bulk exports put their records: GET /v1/notes -> notes[].
 WRAPPER_KEYS: tuple[str, ...] = ("notes",)
@@ -71,3 +95,61 @@ def sample(s: Sample) -> dict:
         "attendees": [{"name": n, "email": e} for n, e in s.people],
         "transcript": [{"speaker": {"name": s.speaker}, "text": s.text}],
     }
+
+
+# --- the API (PULL) ---------------------------------------------------------------------------
+
+
+def _call(path: str, credentials: dict, **kwargs) -> dict | None:
+    base_url = settings.GRANOLA_API_URL
+    headers = {"Authorization": f"Bearer {credentials.get('api_key', '')}"}
+    return _http_pull.request_json("GET", f"{base_url}{path}", base_url=base_url, headers=headers, **kwargs)
+
+
+def test_connection(*, credentials: dict) -> str:
+    """GET /v1/notes with page_size=1: proves the key without reading more than one note's title."""
+    data = _call("/v1/notes", credentials, params={"page_size": 1}) or {}
+    if not isinstance(data.get("notes"), list):
+        raise protocol_error("Granola's answer has no list of notes")
+    return "Granola accepted the API key" + (" (notes visible)" if data["notes"] else " (no notes yet)")
+
+
+def pull(*, credentials: dict, since: str, cursor: str = "") -> PullPage:
+    """One page of notes created after `since`, each fetched with its transcript (records for `parse`).
+
+    A note Granola answers 404 for has no summary or transcript yet: it is left for a later run (the list
+    only shows notes that have both, so this is a race, not a loss).
+    """
+    cursor = _http_pull.check_cursor(cursor, settings.GRANOLA_API_URL)
+    params: dict = {"created_after": since, "page_size": PAGE_SIZE}
+    if cursor:
+        params["cursor"] = cursor
+    data = _call("/v1/notes", credentials, params=params) or {}
+    listed = data.get("notes")
+    if not isinstance(listed, list):
+        raise protocol_error("Granola's answer has no list of notes")
+    records, created = [], []
+    for item in as_dicts(listed):
+        note_id = str(item.get("id") or "")
+        if not NOTE_ID.match(note_id):
+            raise protocol_error(f"Granola listed a note id that is not one: {note_id[:40]!r}")
+        if item.get("created_at"):
+            created.append(str(item["created_at"]))
+        note = _call(
+            f"/v1/notes/{quote(note_id, safe='')}", credentials, params={"include": "transcript"}, not_found_ok=True
+        )
+        if note is not None:
+            records.append(note)
+    next_cursor = str(data.get("cursor") or "") if data.get("hasMore") else ""
+    next_cursor = _http_pull.check_cursor(next_cursor, settings.GRANOLA_API_URL)
+    return PullPage(records=records, cursor=next_cursor, newest=_newest(created))
+
+
+def _newest(values: list[str]) -> str:
+    moments = []
+    for value in values:
+        try:
+            moments.append(base.parse_datetime(value, "created_at"))
+        except base.AdapterError:
+            continue
+    return iso(max(moments)) if moments else ""

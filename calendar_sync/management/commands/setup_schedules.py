@@ -18,6 +18,13 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    {
+        # Named by its dotted path only (no import): the transcripts app looks for ended Teams meetings' transcripts.
+        "name": "teams-transcripts-fanout",
+        "func": "transcripts.tasks.teams_fetch_fanout",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
 ]
 
 
