@@ -11,7 +11,9 @@ from calendar_sync.providers.ews import AUTH_CHOICES, VERSION_CHOICES
 class ExchangeConnectForm(forms.Form):
     email = forms.EmailField(label="Email address", max_length=254)
     username = forms.CharField(
-        label="Username", max_length=256, help_text="DOMAIN\\user or user@company.com, as you sign in to Outlook on the web."
+        label="Username",
+        max_length=256,
+        help_text="DOMAIN\\user or user@company.com, as you sign in to Outlook on the web.",
     )
     # render_value=False: a password is never sent back to the browser, not even after an error.
     password = forms.CharField(label="Password", max_length=1024, strip=False, widget=forms.PasswordInput())

@@ -228,7 +228,9 @@ def mailbox_check(*, email: str, username: str, password: str, server_url: str, 
 
     def read() -> str:
         nonlocal account
-        account = _account(email=email, username=username, password=password, server_url=url, version=version, auth=auth)
+        account = _account(
+            email=email, username=username, password=password, server_url=url, version=version, auth=auth
+        )
         account.calendar  # noqa: B018 - GetFolder root + calendar: signs in and proves the calendar is readable
         build = account.version.build
         if build < EXCHANGE_2013:
@@ -246,7 +248,9 @@ def discover_server_url(*, email: str, username: str, password: str) -> str:
     """Autodiscover ("Find it for me"): the EWS URL for the mailbox, checked like a typed one. Raises EwsError."""
 
     def discover() -> str:
-        _, protocol = Autodiscovery(email=email, credentials=Credentials(username=username, password=password)).discover()
+        _, protocol = Autodiscovery(
+            email=email, credentials=Credentials(username=username, password=password)
+        ).discover()
         return protocol.service_endpoint
 
     found, _ = _attempt(discover, attempts=1)

@@ -28,7 +28,7 @@ from calendar_sync.sandbox.identities import identity_for
 
 SANDBOX_HOST = "exchange.sandbox.invalid"
 SANDBOX_URL = f"https://{SANDBOX_HOST}/EWS/Exchange.asmx"
-SANDBOX_PASSWORD = "sandbox"
+SANDBOX_PASSWORD = "sandbox"  # noqa: S105 - the offline sandbox's published demo password
 
 S = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
@@ -100,7 +100,9 @@ def _text(name: str, value) -> str:
 
 
 def _mailbox(name: str, email: str) -> str:
-    return f"<t:Mailbox>{_text('Name', name)}{_text('EmailAddress', email)}<t:RoutingType>SMTP</t:RoutingType></t:Mailbox>"
+    return (
+        f"<t:Mailbox>{_text('Name', name)}{_text('EmailAddress', email)}<t:RoutingType>SMTP</t:RoutingType></t:Mailbox>"
+    )
 
 
 def _attendees(tag: str, attendees: list[dict]) -> str:
@@ -169,7 +171,10 @@ def _parse_time(value: str | None) -> datetime | None:
 def _message(operation: str, inner: str, *, ok: bool = True, code: str = "NoError", text: str = "") -> str:
     klass = "Success" if ok else "Error"
     message = f"<m:MessageText>{escape(text)}</m:MessageText>" if text else ""
-    return f'<m:{operation}ResponseMessage ResponseClass="{klass}">{message}<m:ResponseCode>{code}</m:ResponseCode>{inner}</m:{operation}ResponseMessage>'
+    return (
+        f'<m:{operation}ResponseMessage ResponseClass="{klass}">{message}'
+        f"<m:ResponseCode>{code}</m:ResponseCode>{inner}</m:{operation}ResponseMessage>"
+    )
 
 
 def _wrap(operation: str, messages: str) -> str:
@@ -206,7 +211,10 @@ def _find_item(op, mailbox: str) -> str:
         if _parse_time(_when(e["start"]["dateTime"])) < end and _parse_time(_when(e["end"]["dateTime"])) > start
     ]
     ids = "".join(f"<t:CalendarItem><t:ItemId Id={quoteattr(e['id'])}/></t:CalendarItem>" for e in found)
-    root = f'<m:RootFolder TotalItemsInView="{len(found)}" IncludesLastItemInRange="true"><t:Items>{ids}</t:Items></m:RootFolder>'
+    root = (
+        f'<m:RootFolder TotalItemsInView="{len(found)}" IncludesLastItemInRange="true">'
+        f"<t:Items>{ids}</t:Items></m:RootFolder>"
+    )
     return _wrap("FindItem", _message("FindItem", root))
 
 
@@ -250,4 +258,11 @@ def respond(request) -> requests.Response:
         return _response(request, 200, _envelope(_get_item(op, mailbox)))
     if name == "ConvertId":
         return _response(request, 200, _envelope(_convert_id()))
-    return _response(request, 500, _envelope(f"<s:Fault><faultcode>s:Client</faultcode><faultstring>{escape(name)} is not served by the sandbox.</faultstring></s:Fault>"))
+    return _response(
+        request,
+        500,
+        _envelope(
+            "<s:Fault><faultcode>s:Client</faultcode>"
+            f"<faultstring>{escape(name)} is not served by the sandbox.</faultstring></s:Fault>"
+        ),
+    )

@@ -43,11 +43,7 @@ def connection_for(user, provider: str | None = None) -> CalendarConnection | No
 
 def live_connection_other_than(user, provider: str) -> CalendarConnection | None:
     """The user's connected or support-disabled connection of another provider, if any."""
-    return (
-        CalendarConnection.objects.filter(user=user, status__in=list(_LIVE_FIRST))
-        .exclude(provider=provider)
-        .first()
-    )
+    return CalendarConnection.objects.filter(user=user, status__in=list(_LIVE_FIRST)).exclude(provider=provider).first()
 
 
 def _in_workspace(connection: CalendarConnection | None, workspace) -> CalendarConnection | None:

@@ -102,10 +102,9 @@ def exchange_connect(
         raise ExchangeConnectRefused(ews.describe_error(exc)) from exc
 
     with transaction.atomic():
-        connection = (
-            CalendarConnection.objects.select_for_update().filter(user=user, provider=EXCHANGE).first()
-            or CalendarConnection(user=user, workspace=workspace, provider=EXCHANGE)
-        )
+        connection = CalendarConnection.objects.select_for_update().filter(
+            user=user, provider=EXCHANGE
+        ).first() or CalendarConnection(user=user, workspace=workspace, provider=EXCHANGE)
         connection.workspace = workspace
         connection.server_url = server_url
         connection.server_version = version if version != "detect" else _FOUND_VERSIONS.get(found, "detect")
