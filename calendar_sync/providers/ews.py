@@ -125,7 +125,13 @@ _UNSAFE_MESSAGES = {
 }
 
 
-def describe_error(error: ProviderError) -> str:
+# At connect time the user is typing the password right now: no "reconnect" advice.
+_CONNECT_MESSAGES = {UNAUTHORIZED: "The Exchange server refused the username or password."}
+
+
+def describe_error(error: ProviderError, *, connecting: bool = False) -> str:
+    if connecting and isinstance(error, EwsError) and error.kind in _CONNECT_MESSAGES:
+        return _CONNECT_MESSAGES[error.kind]
     if isinstance(error, EwsError) and error.kind == UNSAFE:
         return _UNSAFE_MESSAGES.get(error.code, _UNSAFE_MESSAGES[ews_guard.BAD_URL])
     return _MESSAGES.get(error.kind) or str(error)

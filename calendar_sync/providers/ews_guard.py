@@ -90,7 +90,8 @@ def check_url_shape(url: str) -> str:
         raise UnsafeServerUrl(BAD_URL, host=parts.hostname or "")
     if not parts.path.lower().endswith(EWS_PATH) or parts.query:
         raise UnsafeServerUrl(NOT_EWS, host=parts.hostname)
-    netloc = parts.hostname if port in (None, 443) else f"{parts.hostname}:{port}"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = host if port in (None, 443) else f"{host}:{port}"
     return f"https://{netloc}{parts.path}"
 
 

@@ -99,7 +99,7 @@ def exchange_connect(
         server_url = ews.ews_guard.check_url_shape(server_url)
     except ews.EwsError as exc:
         log.info("exchange connect refused for user=%s: %s (%s)", user.pk, exc.kind, exc.detail)
-        raise ExchangeConnectRefused(ews.describe_error(exc)) from exc
+        raise ExchangeConnectRefused(ews.describe_error(exc, connecting=True)) from exc
 
     with transaction.atomic():
         connection = CalendarConnection.objects.select_for_update().filter(
