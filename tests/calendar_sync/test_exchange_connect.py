@@ -1,8 +1,10 @@
 """Connecting an Exchange (on-premise) calendar: the form, its refusals, storing, the sandbox, Disconnect."""
 
 import logging
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection as db
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -14,6 +16,7 @@ from calendar_sync.sandbox import events as ms_sandbox
 from calendar_sync.sandbox.ews import SANDBOX_PASSWORD, SANDBOX_URL
 from calendar_sync.sandbox.identities import identity_for
 from calendar_sync.services.connection import ConnectRefused, connection_begin
+from calendar_sync.services.lifecycle import connection_disable, user_calendar_purge
 from calendar_sync.services.sync import skip_reason, sync_connection
 from calendar_sync.services.sync_store import internal_domains_for
 from ruby_site.models import AuditEntry
@@ -243,3 +246,42 @@ def test_a_sync_refuses_a_server_whose_address_became_private(user_client, user)
     assert run.status == SyncRun.Status.FAILED
     assert connection.status == CalendarConnection.Status.NOT_CONNECTED
     assert connection.status_reason == ews.describe_error(ews.EwsError(ews.UNSAFE, code="private"))
+
+
+def test_find_it_for_me_says_plainly_when_autodiscover_finds_nothing(user_client):
+    # ruby-demo.example has no autodiscover host and no SRV record (.example never resolves).
+    assert _refusal(user_client, server_url="", find_server="on") == (
+        "Ruby could not find your Exchange server automatically; enter the EWS server URL."
+    )
+
+
+def test_sync_calendars_syncs_an_exchange_connection(user_client, user):
+    user_client.post(URL, _form())
+
+    call_command("sync_calendars", user=user.email, stdout=StringIO())
+
+    run = SyncRun.objects.get(connection__user=user)
+    assert (run.status, run.trigger) == (SyncRun.Status.SUCCEEDED, SyncRun.Trigger.COMMAND)
+
+
+def test_support_disable_stops_the_exchange_sync(user_client, user, member):
+    user_client.post(URL, _form())
+    connection = CalendarConnection.objects.get(user=user)
+
+    connection_disable(connection=connection, by=member, reason="Abuse report")
+    run = sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.MANUAL)
+
+    assert run.status == SyncRun.Status.SKIPPED
+    assert run.error.startswith("Disabled by Ruby support: Abuse report.")
+
+
+def test_a_deletion_request_purge_forgets_the_exchange_credentials(user_client, user):
+    user_client.post(URL, _form())
+    connection = CalendarConnection.objects.get(user=user)
+    sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.MANUAL)
+
+    counts = user_calendar_purge(user=user)
+
+    connection.refresh_from_db()
+    assert counts["events"] > 0 and counts["token_caches"] == 1
+    assert connection.token_cache == "" and not CalendarEvent.objects.filter(connection=connection).exists()
