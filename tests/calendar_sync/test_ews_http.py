@@ -172,3 +172,115 @@ def test_a_malformed_item_is_skipped_with_its_reason(connection, rsps):
 
 def responses_post(url, body):
     return responses.Response(responses.POST, url, body=body)
+
+
+def _check(**changes):
+    args = {
+        "email": "sam@ruby-demo.example",
+        "username": "RUBY\\sam",
+        "password": "s3cret",
+        "server_url": EWS_URL,
+        "version": "2016",
+        "auth": "ntlm",
+    }
+    return ews.mailbox_check(**{**args, **changes})
+
+
+def _connect_message(exc_info) -> str:
+    return ews.describe_error(exc_info.value, connecting=True)
+
+
+def test_the_connect_check_reads_the_calendar_folder_and_reports_the_build(rsps):
+    seen = serve(rsps, CALENDAR_WEEK)
+
+    assert _check() == "15.1"
+    assert seen == ["GetFolder:root", "GetFolder:calendar"]
+
+
+VERSION_PROBE_2010 = """<?xml version='1.0' encoding='utf-8'?>
+<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">
+  <s:Header>
+    <h:ServerVersionInfo xmlns:h="http://schemas.microsoft.com/exchange/services/2006/types"
+    MajorVersion="14" MinorVersion="3" MajorBuildNumber="123" MinorBuildNumber="4" Version="Exchange2010_SP2"/>
+  </s:Header>
+  <s:Body>
+    <m:ConvertIdResponse
+    xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"
+    xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">
+      <m:ResponseMessages>
+        <m:ConvertIdResponseMessage ResponseClass="Error">
+          <m:MessageText>The SMTP address format is invalid.</m:MessageText>
+          <m:ResponseCode>ErrorInvalidSmtpAddress</m:ResponseCode>
+          <m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>
+        </m:ConvertIdResponseMessage>
+      </m:ResponseMessages>
+    </m:ConvertIdResponse>
+  </s:Body>
+</s:Envelope>"""
+
+
+def _as_2010(name: str) -> str:
+    return soap(name).replace('MajorVersion="15" MinorVersion="1"', 'MajorVersion="14" MinorVersion="3"')
+
+
+def test_detect_probes_the_version_and_refuses_exchange_2010(rsps):
+    # exchangelib's version probe is a ConvertId whose ServerVersionInfo header names the build (the probe answer
+    # of exchangelib's tests/test_protocol.py test_version_guess, with Exchange 2010 SP3's 14.3).
+    xml = {"Content-Type": "text/xml"}
+    serve(
+        rsps,
+        {
+            "ConvertId": (200, xml, VERSION_PROBE_2010),
+            "GetFolder:root": (200, xml, _as_2010("get_folder_root.xml")),
+            "GetFolder:calendar": (200, xml, _as_2010("get_folder_calendar.xml")),
+        },
+    )
+
+    with pytest.raises(ews.EwsError) as caught:
+        _check(version="detect")
+
+    assert caught.value.kind == ews.VERSION
+    assert _connect_message(caught).startswith("This Exchange version is not supported")
+
+
+def test_an_untrusted_certificate_is_named_so(rsps):
+    rsps.add(
+        responses_post(EWS_URL, requests.exceptions.SSLError("certificate verify failed: self-signed certificate"))
+    )
+
+    with pytest.raises(ews.EwsError) as caught:
+        _check()
+
+    assert _connect_message(caught) == (
+        "The Exchange server's certificate is not trusted, so Ruby did not send your password to it."
+    )
+
+
+def test_an_unreachable_server_is_named_so_after_one_retry(rsps):
+    rsps.add(responses_post(EWS_URL, requests.ConnectionError("connection refused")))
+    rsps.add(responses_post(EWS_URL, requests.ConnectionError("connection refused")))
+
+    with pytest.raises(ews.EwsError) as caught:
+        _check()
+
+    assert _connect_message(caught) == "The Exchange server could not be reached; try again later."
+    assert caught.value.requests_made == 2 and len(rsps.calls) == 2
+
+
+def test_a_mailbox_the_server_does_not_know_is_named_so(rsps):
+    # Shape per the ResponseCode reference (ErrorNonExistentMailbox), as exchangelib parses it.
+    missing = (
+        '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
+        '<s:Body><m:GetFolderResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+        'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><m:ResponseMessages>'
+        '<m:GetFolderResponseMessage ResponseClass="Error"><m:MessageText>The SMTP address has no mailbox associated '
+        "with it.</m:MessageText><m:ResponseCode>ErrorNonExistentMailbox</m:ResponseCode><m:DescriptiveLinkKey>0"
+        "</m:DescriptiveLinkKey></m:GetFolderResponseMessage></m:ResponseMessages></m:GetFolderResponse></s:Body>"
+        "</s:Envelope>"
+    )
+    serve(rsps, {"GetFolder:root": (200, {"Content-Type": "text/xml"}, missing)})
+
+    with pytest.raises(ews.EwsError) as caught:
+        _check()
+
+    assert _connect_message(caught) == "The Exchange server has no mailbox for this email address."
