@@ -35,6 +35,8 @@ from calendar_sync.providers.ews_map import normalize_item
 log = logging.getLogger(__name__)
 
 BaseProtocol.HTTP_ADAPTER_CLS = ews_guard.GuardedAdapter
+# exchangelib logs each request's headers at DEBUG, an Authorization: Basic header included: never below INFO.
+logging.getLogger("exchangelib").setLevel(logging.INFO)
 
 VERSIONS = {
     "detect": None,

@@ -1,5 +1,6 @@
 """Connecting an Exchange (on-premise) calendar: the form, its refusals, storing, the sandbox, Disconnect."""
 
+import base64
 import logging
 from io import StringIO
 
@@ -285,3 +286,13 @@ def test_a_deletion_request_purge_forgets_the_exchange_credentials(user_client, 
     connection.refresh_from_db()
     assert counts["events"] > 0 and counts["token_caches"] == 1
     assert connection.token_cache == "" and not CalendarEvent.objects.filter(connection=connection).exists()
+
+
+def test_basic_auth_credentials_never_reach_the_logs_even_at_debug(user_client, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    user_client.post(URL, _form(auth="basic"))
+
+    assert CalendarConnection.objects.get().status == CalendarConnection.Status.CONNECTED
+    encoded = base64.b64encode(f"RUBY\\sam:{SANDBOX_PASSWORD}".encode()).decode()
+    assert encoded not in caplog.text and "Authorization" not in caplog.text
