@@ -14,6 +14,7 @@ from ruby_site.models import Workspace
 class CalendarConnection(models.Model):
     class Provider(models.TextChoices):
         MICROSOFT = "microsoft", "Outlook Calendar (Microsoft 365)"
+        EXCHANGE = "exchange", "Exchange (on-premise)"
 
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"
@@ -29,7 +30,12 @@ class CalendarConnection(models.Model):
     tenant_id = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     email = models.EmailField(blank=True, help_text="The Microsoft account's email, for display.")
+    # The provider's secret, encrypted: MSAL's token cache (Microsoft), or the EWS username and password (Exchange).
     token_cache = StrictEncryptedTextField(blank=True, default="")
+    # Exchange on-premise only: where and how to reach the EWS endpoint (not secret; the credentials are above).
+    server_url = models.URLField("Exchange server URL", max_length=2048, blank=True)
+    server_version = models.CharField(max_length=16, blank=True, help_text="Exchange build, e.g. 15.1; empty: detect.")
+    server_auth = models.CharField(max_length=16, blank=True, help_text="NTLM or basic.")
     sync_private = models.BooleanField("Sync private appointments", default=False)
     sync_only_online = models.BooleanField("Sync only online meetings", default=False)
     delta_link = models.TextField(blank=True)

@@ -8,4 +8,10 @@ urlpatterns = [
         privacy.connection_disconnect_view,
         name="connection_disconnect",
     ),
+    path(
+        "settings/integrations/exchange/disconnect/",
+        privacy.connection_disconnect_view,
+        {"provider": "exchange"},
+        name="exchange_disconnect",
+    ),
 ]

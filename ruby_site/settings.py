@@ -159,6 +159,16 @@ GONG_API_URL = env_https_url("GONG_API_URL", "https://api.gong.io")
 GRANOLA_API_URL = env_https_url("GRANOLA_API_URL", "https://public-api.granola.ai")
 VENDOR_HTTP_TIMEOUT = (5, 30)  # (connect, read) seconds for every transcript-vendor call
 
+# Exchange on-premise through EWS (issue 13). The server URL is typed by a user: private, loopback and
+# link-local addresses are refused unless Ruby itself runs inside the company network.
+EXCHANGE_ALLOW_PRIVATE_HOSTS = env_bool("EXCHANGE_ALLOW_PRIVATE_HOSTS", False)
+EXCHANGE_HTTP_TIMEOUT = 20  # seconds for every EWS request (connect and read)
+EXCHANGE_RETRY_ATTEMPTS = 2  # tries per EWS operation when the server is busy or unreachable
+EXCHANGE_RETRY_WAIT_SECONDS = 2
+EXCHANGE_SANDBOX = env_bool("EXCHANGE_SANDBOX", DEBUG)
+if EXCHANGE_SANDBOX and not DEBUG:
+    raise ImproperlyConfigured("EXCHANGE_SANDBOX=1 is for development only and is refused when DEBUG is off.")
+
 SOCIALACCOUNT_PROVIDERS = {}
 if MICROSOFT_CLIENT_ID and not MICROSOFT_SANDBOX:
     SOCIALACCOUNT_PROVIDERS["microsoft"] = {

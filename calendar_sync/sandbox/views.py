@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from calendar_sync.models import CalendarConnection
 from calendar_sync.sandbox import tokens
 from calendar_sync.sandbox.identities import identities_for, identity_for
 from calendar_sync.selectors.connection import connection_for
@@ -116,7 +117,7 @@ def sandbox_consent(request):
 
 
 def _current_identity(user) -> dict:
-    connection = connection_for(user)
+    connection = connection_for(user, CalendarConnection.Provider.MICROSOFT)
     identity = identity_for(user.email)
     if connection is not None and connection.object_id:
         identity = {**identity, "tid": connection.tenant_id, "oid": connection.object_id}

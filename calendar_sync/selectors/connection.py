@@ -24,16 +24,39 @@ PERMISSIONS = [
 ]
 
 
-def connection_for(user) -> CalendarConnection | None:
-    return CalendarConnection.objects.filter(user=user, provider=CalendarConnection.Provider.MICROSOFT).first()
+# A user has at most one connection per provider (the model's unique constraint) and at most one of them live
+# (connected, or disabled by support) at a time: Ruby syncs one calendar per person (services/exchange.py).
+_LIVE_FIRST = {CalendarConnection.Status.CONNECTED: 0, CalendarConnection.Status.DISABLED: 1}
+
+
+def connection_for(user, provider: str | None = None) -> CalendarConnection | None:
+    """The user's connection of `provider`; without one, the user's current connection: the live one, else the
+    most recently connected."""
+    connections = CalendarConnection.objects.filter(user=user)
+    if provider is not None:
+        return connections.filter(provider=provider).first()
+    candidates = list(connections)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (_LIVE_FIRST.get(c.status, 2), -(c.connected_at or c.created_at).timestamp()))
+
+
+def live_connection_other_than(user, provider: str) -> CalendarConnection | None:
+    """The user's connected or support-disabled connection of another provider, if any."""
+    return CalendarConnection.objects.filter(user=user, status__in=list(_LIVE_FIRST)).exclude(provider=provider).first()
+
+
+def _in_workspace(connection: CalendarConnection | None, workspace) -> CalendarConnection | None:
+    # A connection made in another workspace is not shown here.
+    return connection if connection is not None and connection.workspace_id == workspace.pk else None
 
 
 def integrations_context(*, user, workspace) -> dict:
-    connection = connection_for(user)
-    if connection is not None and connection.workspace_id != workspace.pk:
-        connection = None  # a connection made in another workspace is not shown here
+    connection = _in_workspace(connection_for(user, CalendarConnection.Provider.MICROSOFT), workspace)
     return {
         "connection": connection,
+        "exchange_connection": _in_workspace(connection_for(user, CalendarConnection.Provider.EXCHANGE), workspace),
+        "exchange_sandbox": settings.EXCHANGE_SANDBOX,
         "microsoft_enabled": settings.MICROSOFT_ENABLED,
         "microsoft_sandbox": settings.MICROSOFT_SANDBOX,
         "outlook_permissions": PERMISSIONS,

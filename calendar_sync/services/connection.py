@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 from calendar_sync import auth, graph
 from calendar_sync.auth import AuthFlowError
 from calendar_sync.models import CalendarConnection
-from calendar_sync.selectors.connection import connection_for
+from calendar_sync.selectors.connection import connection_for, live_connection_other_than
 from calendar_sync.services.lifecycle import connection_mark_connected
 from ruby_site.errors import UserFacingError
 from ruby_site.models import AuditEntry, User, Workspace
@@ -98,13 +98,29 @@ def _disabled_message() -> str:
     )
 
 
+def one_calendar_message(other: CalendarConnection) -> str:
+    """Why a second calendar cannot be connected while another one is live (connected or disabled)."""
+    if other.status == CalendarConnection.Status.DISABLED:
+        return (
+            f"Your {other.get_provider_display()} connection was disabled by Ruby support, so no other calendar "
+            f"can be connected. Contact {settings.SUPPORT_EMAIL}."
+        )
+    return (
+        f"Ruby syncs one calendar per person, and your {other.get_provider_display()} calendar is connected. "
+        "Disconnect it first, then connect this one."
+    )
+
+
 def connection_begin(*, user: User, redirect_uri: str) -> dict:
     """Start the Microsoft sign-in. Returns MSAL's flow (to keep in the session) with `browser_url`: MSAL's
     auth_uri, or in sandbox mode Ruby's own consent page (MSAL refuses a plain-http authority).
     Raises ConnectRefused or ConnectFailed."""
-    existing = connection_for(user)
+    existing = connection_for(user, CalendarConnection.Provider.MICROSOFT)
     if existing is not None and existing.status == CalendarConnection.Status.DISABLED:
         raise ConnectRefused(_disabled_message())
+    other = live_connection_other_than(user, CalendarConnection.Provider.MICROSOFT)
+    if other is not None:  # one calendar per person (selectors/connection.py)
+        raise ConnectRefused(one_calendar_message(other))
     return sign_in_flow(redirect_uri=redirect_uri, login_hint=user.email)
 
 
@@ -165,7 +181,7 @@ def connection_complete(
     except graph.GraphError as exc:
         raise sign_in_failure(AuthFlowError(AuthFlowError.FAILED, reason="no_email")) from exc
     microsoft_email = _microsoft_email(me, result)
-    existing = connection_for(user)
+    existing = connection_for(user, CalendarConnection.Provider.MICROSOFT)
 
     if existing is not None and existing.status == CalendarConnection.Status.DISABLED:
         raise _refuse(

@@ -195,7 +195,8 @@ def connection_reenable(*, connection: CalendarConnection, by: User) -> bool:
             conn.status_reason = ""
         else:
             conn.status = Status.NOT_CONNECTED
-            conn.status_reason = "Re-enabled by Ruby support. Connect Outlook Calendar again to resume syncing."
+            label = "Outlook Calendar" if conn.provider == CalendarConnection.Provider.MICROSOFT else "Exchange"
+            conn.status_reason = f"Re-enabled by Ruby support. Connect {label} again to resume syncing."
         conn.save()
         audit_record(
             action=AuditEntry.Action.REENABLE,
@@ -236,6 +237,7 @@ def connection_mark_connected(
     object_id: str,
     email: str,
     token_cache: str,
+    reason: str = "Outlook Calendar connected by the user.",
 ) -> CalendarConnection:
     """Store a completed sign-in on the (locked or new) connection and audit it. Call inside a transaction."""
     reconnect = connection.pk is not None and connection.connected_at is not None
@@ -254,7 +256,7 @@ def connection_mark_connected(
         actor=user,
         workspace=workspace,
         obj=connection,
-        reason="Outlook Calendar connected by the user.",
+        reason=reason,
     )
     return connection
 

@@ -22,16 +22,20 @@ class DisconnectForm(forms.Form):
     )
 
 
-def _own_connection(request) -> CalendarConnection:
-    connection = connection_for(request.user)
+def _own_connection(request, provider: str) -> CalendarConnection:
+    connection = connection_for(request.user, provider)
     if connection is None or connection.workspace_id != request.workspace.pk:
-        raise Http404("There is no Outlook Calendar connection to disconnect.")
+        raise Http404("There is no calendar connection to disconnect.")
     return connection
 
 
+def _label(connection: CalendarConnection) -> str:
+    return "Outlook Calendar" if connection.provider == CalendarConnection.Provider.MICROSOFT else "Exchange"
+
+
 @member_required
-def connection_disconnect_view(request):
-    connection = _own_connection(request)
+def connection_disconnect_view(request, provider: str = CalendarConnection.Provider.MICROSOFT):
+    connection = _own_connection(request, provider)
     form = DisconnectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         purge = form.cleaned_data["purge"]
@@ -43,10 +47,10 @@ def connection_disconnect_view(request):
         if purge:
             messages.success(
                 request,
-                f"Outlook Calendar is disconnected and {counts.get('events', 0)} synced meetings were deleted.",
+                f"{_label(connection)} is disconnected and {counts.get('events', 0)} synced meetings were deleted.",
             )
         else:
-            messages.success(request, "Outlook Calendar is disconnected. Your synced meetings are kept.")
+            messages.success(request, f"{_label(connection)} is disconnected. Your synced meetings are kept.")
         if connection.last_error:
             messages.warning(request, connection.last_error)
         return redirect("settings_integrations")
@@ -59,5 +63,6 @@ def _render(request, connection: CalendarConnection, form: DisconnectForm):
         "form": form,
         "event_count": connection.events.count(),
         "section": "integrations",
+        "provider_label": _label(connection),
     }
     return render(request, "calendar_sync/disconnect_confirm.html", context)

@@ -97,6 +97,8 @@ def test_the_walk_sees_the_project_urls():
 def objects(user, workspace):
     """One of everything in workspace A, owned by `user` (an admin of A)."""
     connection = ConnectionFactory(user=user)
+    # A former Exchange (on-premise) connection too, so its Disconnect / delete-data page exists.
+    ConnectionFactory(user=user, provider="exchange", status="not_connected", tenant_id="", object_id="")
     account = AccountFactory(workspace=workspace, name="Northwind", domain="northwind.example")
     event = EventFactory(connection=connection, account=account)
     AttendeeFactory(event=event, email="nina@northwind.example")
