@@ -5,10 +5,10 @@ from transcripts.models import Transcript, TranscriptDelivery, TranscriptSource
 
 @admin.register(TranscriptSource)
 class TranscriptSourceAdmin(admin.ModelAdmin):
-    list_display = ["workspace", "source", "enabled", "secret_rotated_at", "last_delivery_at"]
-    list_filter = ["source", "enabled"]
+    list_display = ["workspace", "source", "state", "secret_rotated_at", "last_delivery_at"]
+    list_filter = ["source", "state"]
     search_fields = ["workspace__name"]
-    exclude = ["secret", "previous_secret"]
+    exclude = ["secret", "previous_secret", "credentials"]
 
 
 @admin.register(TranscriptDelivery)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from calendar_sync.models import CalendarEvent
 from calendar_sync.selectors.events import events_visible_to
 from ruby_site.models import Workspace
 from transcripts.matching import TOLERANCE
-from transcripts.models import Transcript, TranscriptSource
+from transcripts.models import Transcript, TranscriptDelivery, TranscriptSource
 
 
 def visible_events(user, workspace: Workspace) -> QuerySet[CalendarEvent]:
@@ -75,6 +75,41 @@ def source_config_get(workspace: Workspace, source: str) -> TranscriptSource:
 def source_for_webhook(source: str, token: str) -> TranscriptSource | None:
     return (
         TranscriptSource.objects.select_related("workspace")
-        .filter(webhook_token=token, source=source, enabled=True)
+        .filter(webhook_token=token, source=source)
+        .exclude(state=TranscriptSource.State.OFF)
         .first()
     )
+
+
+def source_credentials(config: TranscriptSource) -> dict:
+    """What the source module gets as `credentials`: the saved vendor values, and for the Custom source its
+    signing secrets (current and, during rotation, previous)."""
+    values = config.credential_values()
+    if config.source == "custom":
+        values["signing_secrets"] = [s for s in (config.secret, config.previous_secret) if s]
+    return values
+
+
+def source_counts(workspace: Workspace) -> dict[str, dict[str, int]]:
+    """Per source: received (transcripts stored), matched, ambiguous, unmatched; and deliveries retrying/failed."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = Transcript.objects.filter(workspace=workspace).values("source", "match_status").annotate(n=Count("id"))
+    for row in rows:
+        entry = counts.setdefault(row["source"], {})
+        entry[row["match_status"]] = row["n"]
+        entry["received"] = entry.get("received", 0) + row["n"]
+    deliveries = (
+        TranscriptDelivery.objects.filter(workspace=workspace, status__in=["retrying", "failed"])
+        .values("source", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in deliveries:
+        counts.setdefault(row["source"], {})[row["status"]] = row["n"]
+    return counts
+
+
+def last_deliveries(workspace: Workspace) -> dict[str, TranscriptDelivery]:
+    latest: dict[str, TranscriptDelivery] = {}
+    for delivery in TranscriptDelivery.objects.filter(workspace=workspace).defer("body").order_by("-received_at")[:200]:
+        latest.setdefault(delivery.source, delivery)
+    return latest

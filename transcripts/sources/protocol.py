@@ -9,7 +9,10 @@ Modes
 - PUSH: the vendor calls /webhooks/transcripts/<source>/<token>/. The module implements
   `verify(*, headers, body, credentials, now) -> None` (raise SignatureError; headers is a case-insensitive mapping),
   `handshake(*, payload, credentials) -> dict | None` (a challenge answered with 200 JSON instead of a delivery, e.g.
-  Zoom's endpoint.url_validation; None for an ordinary delivery), `delivery_key(*, headers, payload) -> str` (the
+  Zoom's endpoint.url_validation; None for an ordinary delivery), `check(*, payload) -> bool` (cheap shape check in
+  the request, no vendor call: raise AdapterError when the JSON is not this vendor's shape (answered 400); return
+  False for a genuine vendor event Ruby does not act on (answered 200 "ignored", nothing stored)),
+  `delivery_key(*, headers, payload) -> str` (the
   vendor's id of this delivery, for dedupe; "" when it has none), and `fetch(*, payload, credentials) -> list[dict]`
   (run by the worker: download what the webhook only points at and return records for `parse`; may return the
   payload itself when the webhook carries everything).
@@ -19,6 +22,10 @@ Modes
 - CALENDAR: found from a synced calendar event (Teams: the online meeting of the event's join URL).
 Every vendor module with credentials implements `test_connection(*, credentials) -> str` (one call to the vendor;
 returns a short factual summary such as the account name; raises SourceError).
+
+Declarations every vendor module has: `MODE` (a Mode), `CREDENTIAL_FIELDS` (a tuple of CredentialField, in the
+order the card shows them; () for none), optionally `HELP` (one sentence for the card: where to set it up).
+Vendor HTTP goes through transcripts/sources/http.py only (hosts, TLS, timeouts, Retry-After, error kinds).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ class CredentialField:
     secret: bool = True  # never shown again once saved
     min_length: int = 0
     max_length: int = 512
+    required: bool = True  # an optional field may stay empty (e.g. Fathom's API key, used only by Test connection)
 
 
 @dataclass(frozen=True)
