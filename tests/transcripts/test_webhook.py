@@ -1,4 +1,4 @@
-"""POST /webhooks/transcripts/custom/<token>/ (the Custom source, X-Ruby-Signature): signed, checked, stored, queued, 202."""
+"""POST /webhooks/transcripts/custom/<token>/ (the Custom source, X-Ruby-Signature): checked, stored, queued."""
 
 import json
 import time
