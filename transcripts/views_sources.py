@@ -165,17 +165,11 @@ def transcript_source_sandbox(request, source: str):
     status, answer = sandbox.send(
         source=source, event=meeting, credentials=selectors.source_credentials(config), url=url
     )
-    subject = meeting.subject or "(no subject)"
+    said = f"{entry.label} sandbox delivery for “{meeting.subject or '(no subject)'}”: Ruby's webhook answered {status}"
     if status in (200, 202):
-        messages.success(
-            request,
-            f"{entry.label} sandbox delivery for “{subject}”: Ruby answered {status} ({answer.get('status', '')}).",
-        )
+        messages.success(request, f"{said} ({answer.get('status', '')}). Its transcript is on the meeting's page.")
     else:
-        messages.error(
-            request,
-            f"{entry.label} sandbox delivery for “{subject}”: Ruby answered {status}: {answer.get('error', '')}",
-        )
+        messages.error(request, f"{said}: {answer.get('error', '')}")
     return _back(source)
 
 
