@@ -51,6 +51,8 @@ def _card(request, entry, config, counts, last, meeting, *, form=None, new_secre
         "new_secret": new_secret,
         "sample_body": samples.sample_body("custom", meeting) if is_custom and config and config.enabled else "",
         "note": note,
+        # A module may add its own part to the card (e.g. a per-user consent button): a template name.
+        "card_template": getattr(entry.module, "CARD_TEMPLATE", ""),
     }
 
 

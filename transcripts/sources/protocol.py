@@ -24,7 +24,9 @@ Every vendor module with credentials implements `test_connection(*, credentials)
 returns a short factual summary such as the account name; raises SourceError).
 
 Declarations every vendor module has: `MODE` (a Mode), `CREDENTIAL_FIELDS` (a tuple of CredentialField, in the
-order the card shows them; () for none), optionally `HELP` (one sentence for the card: where to set it up).
+order the card shows them; () for none), optionally `HELP` (one sentence for the card: where to set it up) and
+`CARD_TEMPLATE` (a template included in the source's card, with `card` in its context, e.g. a per-user consent
+button).
 Vendor HTTP goes through transcripts/sources/http.py only (hosts, TLS, timeouts, Retry-After, error kinds).
 """
 
