@@ -63,10 +63,17 @@ def test_a_first_save_needs_every_required_field(user_client):
     assert not TranscriptSource.objects.exists()
 
 
-@pytest.mark.parametrize("secret", ["fifteen-chars-x", "a-secret-that-is-longer-than-32-chars"])
-def test_fireflies_secret_must_be_16_to_32_characters(user_client, secret):
+@pytest.mark.parametrize(
+    ("secret", "said"),
+    [
+        ("fifteen-chars-x", "Ensure this value has at least 16 characters (it has 15)."),
+        ("a-secret-that-is-longer-than-32-chars", "Ensure this value has at most 32 characters (it has 37)."),
+    ],
+)
+def test_fireflies_secret_must_be_16_to_32_characters(user_client, secret, said):
     response = save(user_client, "fireflies", {"api_key": "k", "webhook_secret": secret})
     assert response.status_code == 400
+    assert said in response.content.decode().split('id="source-fireflies"', 1)[1].split("</section>", 1)[0]
     assert not TranscriptSource.objects.exists()
 
 
@@ -99,6 +106,7 @@ def test_failed_test_puts_the_source_in_needs_attention_with_the_vendors_reason(
     user_client.post(reverse("transcript_source_test", args=["fireflies"]))
     html = card(user_client, "fireflies")
     assert "Needs attention" in html
+    assert "Failed: Fireflies refused the credentials (403)" in html
     assert "Fireflies refused the credentials (403): “You are not authorized to perform this action”." in html
 
 

@@ -118,13 +118,17 @@ def transcript_source_test(*, source_config: TranscriptSource) -> tuple[bool, st
     label = entry.label
     if not entry.implements("test_connection"):
         return False, f"{label} has no connection to test."
+    now = timezone.now()
     try:
         summary = entry.module.test_connection(credentials=source_credentials(source_config))
-    except SourceError as exc:
-        return False, transcript_source_report(source_config=source_config, exc=exc)
-    except ValueError as exc:
-        return False, f"{label}: {exc}."
-    now = timezone.now()
+    except (SourceError, ValueError) as exc:
+        said = (
+            transcript_source_report(source_config=source_config, exc=exc)
+            if isinstance(exc, SourceError)
+            else f"{label}: {exc}."
+        )
+        TranscriptSource.objects.filter(pk=source_config.pk).update(tested_at=now, test_result=f"Failed: {said}"[:500])
+        return False, said
     TranscriptSource.objects.filter(pk=source_config.pk).exclude(state=TranscriptSource.State.OFF).update(
         state=TranscriptSource.State.CONNECTED, state_reason="", tested_at=now, test_result=summary[:500]
     )
