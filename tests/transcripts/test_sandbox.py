@@ -91,3 +91,13 @@ def test_the_sandbox_is_refused_when_debug_is_off():
     )
     assert result.returncode != 0
     assert "TRANSCRIPT_SANDBOX=1 is for development only and is refused when DEBUG is off." in result.stderr
+
+
+def test_a_wrong_zoom_client_secret_is_refused_by_the_sandbox(workspace):
+    creds = {**CREDS["zoom"], "client_secret": "wrong-secret"}
+    config = TranscriptSourceFactory(workspace=workspace, source="zoom", credentials=json.dumps(creds))
+    worked, said = transcript_source_test(source_config=config)
+    assert (worked, said) == (
+        False,
+        "Zoom refused the credentials (401): “Invalid access token.”. Save new ones, then Test connection.",
+    )

@@ -6,6 +6,7 @@ Ids it serves name a synced meeting: "sandbox-<event id>-…". The answers follo
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import timedelta
@@ -80,6 +81,8 @@ class SandboxAdapter(BaseAdapter):
         url = urlsplit(request.url)
         origin = f"{url.scheme}://{url.netloc}"
         auth = request.headers.get("Authorization", "") or request.headers.get("X-Api-Key", "")
+        if auth.startswith("Basic "):
+            auth = base64.b64decode(auth[6:]).decode(errors="replace")
         if "wrong" in auth:
             return _response(request, 401, {"code": 124, "message": "Invalid access token."})
         if origin == settings.ZOOM_OAUTH_URL and url.path == "/oauth/token":

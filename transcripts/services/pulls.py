@@ -54,7 +54,10 @@ def transcript_source_pull(*, source_config_id: int, max_pages: int = MAX_PAGES)
             return stored
         for record in page.records:
             try:
-                stored += transcript_ingest(workspace=config.workspace, source=config.source, payload=record).changed
+                result = transcript_ingest(
+                    workspace=config.workspace, source=config.source, payload=record, require_text=True
+                )
+                stored += result.changed
             except AdapterError as exc:
                 unreadable.append(str(exc))
         if page.newest:

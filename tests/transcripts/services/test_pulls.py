@@ -156,3 +156,15 @@ def test_turned_off_pull_source_is_not_pulled(vendor, config):
     TranscriptSource.objects.filter(pk=config.pk).update(state="off")
     assert pulls.pull_sources_due() == []
     assert pulls.transcript_source_pull(source_config_id=config.pk) == 0
+
+
+def test_a_pulled_meeting_without_text_is_not_stored_and_said(vendor, config, monkeypatch):
+    monkeypatch.setattr(
+        sources.REGISTRY["gong"].module, "pull", lambda **kw: PullPage([custom_payload(id="silent", text="")])
+    )
+    assert pulls.transcript_source_pull(source_config_id=config.pk) == 0
+    config.refresh_from_db()
+    assert not Transcript.objects.exists()
+    assert config.last_error == (
+        "1 Gong meeting(s) could not be read: it has no transcript text (no spoken words), so there is nothing to match."
+    )
