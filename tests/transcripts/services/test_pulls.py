@@ -166,5 +166,6 @@ def test_a_pulled_meeting_without_text_is_not_stored_and_said(vendor, config, mo
     config.refresh_from_db()
     assert not Transcript.objects.exists()
     assert config.last_error == (
-        "1 Gong meeting(s) could not be read: it has no transcript text (no spoken words), so there is nothing to match."
+        "1 Gong meeting(s) could not be read: it has no transcript text (no spoken words), "
+        "so there is nothing to match."
     )
