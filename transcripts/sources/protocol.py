@@ -18,7 +18,11 @@ Modes
   payload itself when the webhook carries everything).
 - PULL: Ruby asks the vendor on a schedule and on "Fetch now". The module implements
   `pull(*, credentials, since, cursor) -> PullPage` (one page of finished meetings created after `since`, continuing
-  from `cursor`; records are ready for `parse`).
+  from `cursor`; records are ready for `parse`). `since` is a timezone-aware UTC datetime (14 days back on the first
+  run, then the newest `PullPage.newest` seen); `cursor` is "" for a first page, else the previous page's cursor.
+  The platform (services/pulls.py) saves the cursor after every page, runs every `pull_interval_minutes` and on
+  "Fetch now", ingests and matches the records (a record without text is refused with the reason), and turns a
+  SourceError into state (auth -> "needs attention") or the card's last error (anything else; tried next run).
 - CALENDAR: found from a synced calendar event (Teams: the online meeting of the event's join URL).
 Every vendor module with credentials implements `test_connection(*, credentials) -> str` (one call to the vendor;
 returns a short factual summary such as the account name; raises SourceError).
@@ -66,7 +70,7 @@ class SourceError(Exception):
     """A vendor call failed. `permanent` errors (401/403, a deleted resource) put the source in "needs attention";
     transient ones (timeouts, 5xx, 429) are retried with backoff."""
 
-    kind: str  # "auth" | "unavailable" | "throttled" | "protocol" | "not_found" | "unsupported"
+    kind: str  # "auth" | "unavailable" | "throttled" | "protocol" | "not_found" | "unsupported" | "refused" (host)
     status: int | None = None  # the HTTP status, when there was one
     vendor_message: str = ""  # the vendor's own words, trimmed; never a secret
     retry_after: float | None = None  # seconds the vendor asked us to wait
