@@ -332,3 +332,15 @@ def test_source_turned_off_answers_404(client, zoom_source):
 def test_a_pull_source_has_no_webhook(client, workspace):
     config = source(workspace, "gong", {})
     assert client.post(url(config), data=b"{}", content_type="application/json").status_code == 404
+
+
+def test_fathom_meeting_without_times_is_kept_and_says_why(client, workspace, django_capture_on_commit_callbacks):
+    config = source(workspace, "fathom", FATHOM)
+    payload = {k: v for k, v in vb.FATHOM_NEW_MEETING.items() if not k.startswith("recording_") or k == "recording_id"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_fathom(client, config, payload).status_code == 202
+    delivery = TranscriptDelivery.objects.get()
+    assert (delivery.status, delivery.error) == (
+        "failed",
+        "This Fathom transcript cannot be matched: missing field 'recording_start_time'.",
+    )
