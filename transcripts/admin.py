@@ -13,7 +13,7 @@ class TranscriptSourceAdmin(admin.ModelAdmin):
 
 @admin.register(TranscriptDelivery)
 class TranscriptDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "workspace", "source", "status", "transcript"]
+    list_display = ["received_at", "workspace", "source", "status", "attempts", "next_attempt_at", "transcript"]
     list_filter = ["status", "source"]
     exclude = ["body"]
     raw_id_fields = ["transcript"]
