@@ -38,7 +38,7 @@ def transcript_delivery_receive(
     """
     digest = hashlib.sha256(body).hexdigest()
     scope = {"workspace": source_config.workspace, "source": source_config.source}
-    TranscriptSource.objects.filter(pk=source_config.pk).update(last_delivery_at=timezone.now())
+    # No write to the source's row here (design §7.14): the worker notes the last delivery.
     same = TranscriptDelivery.objects.filter(**scope)
     existing = (
         same.filter(delivery_key=key) if key else same.exclude(status=Status.FAILED).filter(body_sha256=digest)
@@ -100,6 +100,7 @@ def transcript_delivery_process(*, delivery_id: int) -> TranscriptDelivery | Non
         _finish(delivery, Status.FAILED, error=f"{label} is turned off for this workspace.", kind="off")
         return delivery
     module = sources.entry_for(delivery.source).module
+    TranscriptSource.objects.filter(pk=config.pk).update(last_delivery_at=delivery.received_at)
     try:
         records = module.fetch(payload=json.loads(delivery.body), credentials=source_credentials(config))
         with transaction.atomic():
