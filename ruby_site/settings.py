@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -153,10 +154,6 @@ elif MICROSOFT_CLIENT_ID and not MICROSOFT_CLIENT_SECRET:
 MICROSOFT_ENABLED = bool(MICROSOFT_CLIENT_ID)
 MICROSOFT_HTTP_TIMEOUT = (5, 20)  # (connect, read) seconds for every identity and Graph call
 
-# --- transcript vendors (pull) -------------------------------------------------------------
-# Gong's host is customer-specific (its API page shows it); Granola's is fixed. https only.
-GONG_API_URL = env_https_url("GONG_API_URL", "https://api.gong.io")
-GRANOLA_API_URL = env_https_url("GRANOLA_API_URL", "https://public-api.granola.ai")
 VENDOR_HTTP_TIMEOUT = (5, 30)  # (connect, read) seconds for every transcript-vendor call
 
 # Exchange on-premise through EWS (issue 13). The server URL is typed by a user: private, loopback and
@@ -185,6 +182,29 @@ if MICROSOFT_CLIENT_ID and not MICROSOFT_SANDBOX:
         ],
         "SCOPE": ["User.Read"],
     }
+
+
+# --- Transcript-source vendors (issue 11): every host from one variable, https only, defaults the vendors' ---------
+TRANSCRIPT_VENDOR_HOSTS = {
+    "ZOOM_API_URL": "https://api.zoom.us",
+    "ZOOM_OAUTH_URL": "https://zoom.us",
+    "FIREFLIES_API_URL": "https://api.fireflies.ai",
+    "FATHOM_API_URL": "https://api.fathom.ai",
+    "GONG_API_URL": "https://api.gong.io",
+    "GRANOLA_API_URL": "https://public-api.granola.ai",
+}
+ZOOM_API_URL = env_https_url("ZOOM_API_URL", TRANSCRIPT_VENDOR_HOSTS["ZOOM_API_URL"])
+ZOOM_OAUTH_URL = env_https_url("ZOOM_OAUTH_URL", TRANSCRIPT_VENDOR_HOSTS["ZOOM_OAUTH_URL"])
+FIREFLIES_API_URL = env_https_url("FIREFLIES_API_URL", TRANSCRIPT_VENDOR_HOSTS["FIREFLIES_API_URL"])
+FATHOM_API_URL = env_https_url("FATHOM_API_URL", TRANSCRIPT_VENDOR_HOSTS["FATHOM_API_URL"])
+GONG_API_URL = env_https_url("GONG_API_URL", TRANSCRIPT_VENDOR_HOSTS["GONG_API_URL"])
+GRANOLA_API_URL = env_https_url("GRANOLA_API_URL", TRANSCRIPT_VENDOR_HOSTS["GRANOLA_API_URL"])
+# The built-in vendor stand-ins (transcripts/sandbox/): on by default with DEBUG when no vendor host is set.
+TRANSCRIPT_SANDBOX = env_bool(
+    "TRANSCRIPT_SANDBOX", DEBUG and not any(os.environ.get(k) for k in TRANSCRIPT_VENDOR_HOSTS)
+)
+if TRANSCRIPT_SANDBOX and not DEBUG:
+    raise ImproperlyConfigured("TRANSCRIPT_SANDBOX=1 is for development only and is refused when DEBUG is off.")
 
 
 # --- Encryption of tokens and secrets -------------------------------------------------------

@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("MICROSOFT_SANDBOX", "0")
 os.environ.setdefault("EXCHANGE_SANDBOX", "0")
+os.environ.setdefault("TRANSCRIPT_SANDBOX", "0")
 os.environ.setdefault("MICROSOFT_CLIENT_ID", "test-client-id")
 os.environ.setdefault("MICROSOFT_CLIENT_SECRET", "test-client-secret")
 

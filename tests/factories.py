@@ -10,7 +10,7 @@ from django.utils import timezone
 from calendar_sync.models import CalendarConnection, CalendarEvent, EventAttendee, SyncRun
 from deals.models import Account, Contact, Deal
 from ruby_site.models import Membership, User, Workspace
-from transcripts.models import Transcript, TranscriptSource
+from transcripts.models import Transcript, TranscriptDelivery, TranscriptSource
 
 
 class WorkspaceFactory(factory.django.DjangoModelFactory):
@@ -151,3 +151,13 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
     ended_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=30))
     participants = factory.LazyFunction(list)
     text = "Sam: Hello."
+
+
+class TranscriptDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TranscriptDelivery
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    source = "zoom"
+    body = "{}"
+    body_sha256 = factory.Sequence(lambda n: f"{n:064d}")

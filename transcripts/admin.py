@@ -5,15 +5,15 @@ from transcripts.models import TeamsMeetingCheck, TeamsTranscriptGrant, Transcri
 
 @admin.register(TranscriptSource)
 class TranscriptSourceAdmin(admin.ModelAdmin):
-    list_display = ["workspace", "source", "enabled", "secret_rotated_at", "last_delivery_at"]
-    list_filter = ["source", "enabled"]
+    list_display = ["workspace", "source", "state", "secret_rotated_at", "last_delivery_at"]
+    list_filter = ["source", "state"]
     search_fields = ["workspace__name"]
-    exclude = ["secret", "previous_secret"]
+    exclude = ["secret", "previous_secret", "credentials"]
 
 
 @admin.register(TranscriptDelivery)
 class TranscriptDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "workspace", "source", "status", "transcript"]
+    list_display = ["received_at", "workspace", "source", "status", "attempts", "next_attempt_at", "transcript"]
     list_filter = ["status", "source"]
     exclude = ["body"]
     raw_id_fields = ["transcript"]

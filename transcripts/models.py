@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.conf import settings
@@ -33,20 +34,39 @@ def _token() -> str:
 
 
 class TranscriptSource(models.Model):
-    """One transcript source a workspace accepts deliveries from, with its signing secrets."""
+    """One transcript source of a workspace: its vendor credentials, its state, and where its pull stands."""
+
+    class State(models.TextChoices):
+        OFF = "off", "Off"
+        CONNECTED = "connected", "Connected"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="transcript_sources")
     source = models.CharField(max_length=16, choices=Source.choices)
     # The URL token names the workspace without revealing its id or slug.
     webhook_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    # The Custom source's X-Ruby-Signature secrets.
     secret = StrictEncryptedTextField(blank=True, default="")
     previous_secret = StrictEncryptedTextField(
         blank=True, default="", help_text="Still accepted during rotation until cleared."
     )
-    enabled = models.BooleanField(default=True)
+    # A vendor's credentials as one JSON object (the module's CREDENTIAL_FIELDS); never shown again, never logged.
+    credentials = StrictEncryptedTextField(blank=True, default="")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CONNECTED)
+    state_reason = models.CharField(max_length=500, blank=True, help_text="Why it needs attention, in plain words.")
     created_at = models.DateTimeField(auto_now_add=True)
+    credentials_saved_at = models.DateTimeField(null=True, blank=True)
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    tested_at = models.DateTimeField(null=True, blank=True)
+    test_result = models.CharField(max_length=500, blank=True)
+    # Pull sources: the page cursor of a run in progress, and the newest creation time seen so far.
+    pull_cursor = models.TextField(blank=True)
+    pulled_through = models.DateTimeField(null=True, blank=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    pull_interval_minutes = models.PositiveIntegerField(default=30)
 
     class Meta:
         ordering = ["workspace", "source"]
@@ -55,12 +75,25 @@ class TranscriptSource(models.Model):
     def __str__(self) -> str:
         return f"{self.get_source_display()} for {self.workspace}"
 
+    @property
+    def enabled(self) -> bool:
+        return self.state != self.State.OFF
+
+    def credential_values(self) -> dict:
+        """The saved vendor credentials (a dict; {} when none or unreadable)."""
+        try:
+            values = json.loads(self.credentials) if self.credentials else {}
+        except ValueError:
+            return {}
+        return values if isinstance(values, dict) else {}
+
 
 class TranscriptDelivery(models.Model):
-    """The raw body of an accepted webhook delivery, kept until processed (answer fast, work later)."""
+    """One accepted webhook delivery, kept until processed (answer fast, work later), retried while the vendor fails."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        RETRYING = "retrying", "Retrying"
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
 
@@ -68,9 +101,15 @@ class TranscriptDelivery(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     body = models.TextField()
     body_sha256 = models.CharField(max_length=64, db_index=True)
+    # The vendor's id of this delivery (Fathom webhook-id, Zoom meeting uuid + file id, Fireflies meeting id).
+    delivery_key = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
+    error_kind = models.CharField(max_length=16, blank=True, help_text="The SourceError kind, or 'parse'.")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
     transcript = models.ForeignKey(
         "Transcript", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
@@ -78,6 +117,15 @@ class TranscriptDelivery(models.Model):
     class Meta:
         ordering = ["-received_at"]
         verbose_name_plural = "transcript deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                "workspace",
+                "source",
+                "delivery_key",
+                condition=~Q(delivery_key=""),
+                name="transcript_delivery_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} delivery {self.pk} ({self.status})"

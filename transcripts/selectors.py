@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from calendar_sync.models import CalendarConnection, CalendarEvent
@@ -11,7 +11,7 @@ from calendar_sync.selectors.connection import connection_for
 from calendar_sync.selectors.events import events_visible_to
 from ruby_site.models import Workspace
 from transcripts.matching import TOLERANCE
-from transcripts.models import TeamsMeetingCheck, TeamsTranscriptGrant, Transcript, TranscriptSource
+from transcripts.models import TeamsMeetingCheck, TeamsTranscriptGrant, Transcript, TranscriptDelivery, TranscriptSource
 from transcripts.sources import teams as teams_source
 
 
@@ -78,7 +78,8 @@ def source_config_get(workspace: Workspace, source: str) -> TranscriptSource:
 def source_for_webhook(source: str, token: str) -> TranscriptSource | None:
     return (
         TranscriptSource.objects.select_related("workspace")
-        .filter(webhook_token=token, source=source, enabled=True)
+        .filter(webhook_token=token, source=source)
+        .exclude(state=TranscriptSource.State.OFF)
         .first()
     )
 
@@ -106,3 +107,37 @@ def teams_card(user) -> dict:
         if grant
         else 0,
     }
+
+
+def source_credentials(config: TranscriptSource) -> dict:
+    """What the source module gets as `credentials`: the saved vendor values, and for the Custom source its
+    signing secrets (current and, during rotation, previous)."""
+    values = config.credential_values()
+    if config.source == "custom":
+        values["signing_secrets"] = [s for s in (config.secret, config.previous_secret) if s]
+    return values
+
+
+def source_counts(workspace: Workspace) -> dict[str, dict[str, int]]:
+    """Per source: received (transcripts stored), matched, ambiguous, unmatched; and deliveries retrying/failed."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = Transcript.objects.filter(workspace=workspace).values("source", "match_status").annotate(n=Count("id"))
+    for row in rows:
+        entry = counts.setdefault(row["source"], {})
+        entry[row["match_status"]] = row["n"]
+        entry["received"] = entry.get("received", 0) + row["n"]
+    deliveries = (
+        TranscriptDelivery.objects.filter(workspace=workspace, status__in=["retrying", "failed"])
+        .values("source", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in deliveries:
+        counts.setdefault(row["source"], {})[row["status"]] = row["n"]
+    return counts
+
+
+def last_deliveries(workspace: Workspace) -> dict[str, TranscriptDelivery]:
+    latest: dict[str, TranscriptDelivery] = {}
+    for delivery in TranscriptDelivery.objects.filter(workspace=workspace).defer("body").order_by("-received_at")[:200]:
+        latest.setdefault(delivery.source, delivery)
+    return latest

@@ -30,7 +30,7 @@ from tests.factories import (
 )
 
 SKIPPED_PREFIXES = ("admin/", "accounts/", "sandbox/", "static/")
-CSRF_EXEMPT = {"transcript_webhook"}  # signed per source (HMAC), called by other servers
+CSRF_EXEMPT = {"transcript_webhook"}  # signed per vendor (HMAC), called by other servers
 # Views that change state: GET must be refused before anything else happens.
 POST_ONLY = {
     "invitation_revoke",
@@ -51,6 +51,10 @@ POST_ONLY = {
     "transcript_source_disable",
     "transcript_source_secret",
     "transcript_source_stop_old",
+    "transcript_source_save",
+    "transcript_source_test",
+    "transcript_source_fetch",
+    "transcript_source_sandbox",
     "transcript_webhook",
     "teams_transcripts_connect",
     "teams_transcripts_disconnect",

@@ -50,3 +50,15 @@ def zoom_payload(*, uuid="zm-uuid-1", start=BASE, minutes=30, people=(), topic="
             }
         },
     }
+
+
+def custom_payload(*, id="call-1", start=BASE, minutes=30, people=(), title="Discovery call", text="Hello there."):
+    """A Custom source body (Ruby's own format)."""
+    return {
+        "id": id,
+        "title": title,
+        "started_at": start.isoformat().replace("+00:00", "Z"),
+        "duration_minutes": minutes,
+        "participants": [{"name": name, "email": email} for name, email in people],
+        "transcript": [{"speaker": "Sam", "text": text}],
+    }

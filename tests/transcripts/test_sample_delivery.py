@@ -1,11 +1,11 @@
-"""The sample curl on the Transcript sources page delivers a transcript that matches the admin's own meeting."""
+"""The Custom source's sample curl on the Transcript sources page delivers a transcript that matches the admin's own
+meeting (the vendors' cards have the sandbox delivery instead)."""
 
 import html
 import re
 import time
 from datetime import datetime, timedelta
 
-import pytest
 from django.urls import reverse
 
 from tests.factories import TranscriptSourceFactory
@@ -23,10 +23,10 @@ def sample_body_on_page(client, source: str) -> bytes:
     return html.unescape(re.search(r"BODY='(.*?)'\n", section).group(1)).encode()
 
 
-@pytest.mark.parametrize("source", list(sources.REGISTRY))
 def test_sample_delivery_matches_the_next_meeting(
-    source, user_client, user, workspace, time_machine, django_capture_on_commit_callbacks
+    user_client, user, workspace, time_machine, django_capture_on_commit_callbacks
 ):
+    source = "custom"
     time_machine.move_to(NOW)
     config = TranscriptSourceFactory(workspace=workspace, source=source, secret=SECRET)
     event = meeting(user, start=NOW + timedelta(days=1), subject="Northwind discovery")
@@ -49,7 +49,7 @@ def test_sample_delivery_matches_the_next_meeting(
 
 def test_sample_names_the_meeting_it_will_match(user_client, user, workspace, time_machine):
     time_machine.move_to(NOW)
-    TranscriptSourceFactory(workspace=workspace, source="zoom", secret=SECRET)
+    TranscriptSourceFactory(workspace=workspace, source="custom", secret=SECRET)
     meeting(user, start=NOW + timedelta(days=1), subject="Northwind discovery")
     page = user_client.get(reverse("transcript_sources")).content.decode()
     assert "Northwind discovery" in page
@@ -58,8 +58,8 @@ def test_sample_names_the_meeting_it_will_match(user_client, user, workspace, ti
 
 def test_sample_body_keeps_shell_quotes_closed(user_client, user, workspace, time_machine):
     time_machine.move_to(NOW)
-    TranscriptSourceFactory(workspace=workspace, source="zoom", secret=SECRET)
+    TranscriptSourceFactory(workspace=workspace, source="custom", secret=SECRET)
     meeting(user, start=NOW + timedelta(days=1), subject="O'Brien's kickoff")
-    body = sample_body_on_page(user_client, "zoom").decode()
+    body = sample_body_on_page(user_client, "custom").decode()
     assert "'" not in body
-    assert sources.normalize("zoom", __import__("json").loads(body)).title == "O'Brien's kickoff"
+    assert sources.normalize("custom", __import__("json").loads(body)).title == "O'Brien's kickoff"

@@ -69,6 +69,6 @@ def test_sources_page_shows_secret_date_in_viewer_time_zone(user_client, user, w
 
     time_machine.move_to(START)
     _toronto(user)
-    TranscriptSourceFactory(workspace=workspace, secret="whsec_x", secret_rotated_at=START)
+    TranscriptSourceFactory(workspace=workspace, source="custom", secret="whsec_x", secret_rotated_at=START)
     page = user_client.get(reverse("transcript_sources")).content.decode()
     assert "10 Mar 2026, 11:00 AM EDT" in page

@@ -194,15 +194,15 @@ def test_sources_page_is_for_admins_only(member_client):
 
 
 def test_member_cannot_rotate_a_secret(member_client, workspace):
-    config = TranscriptSourceFactory(workspace=workspace, secret="whsec_keep")
-    assert member_client.post(reverse("transcript_source_secret", args=["zoom"])).status_code == 403
+    config = TranscriptSourceFactory(workspace=workspace, source="custom", secret="whsec_keep")
+    assert member_client.post(reverse("transcript_source_secret", args=["custom"])).status_code == 403
     config.refresh_from_db()
     assert config.secret == "whsec_keep"
 
 
 def test_enable_source(user_client, workspace):
-    user_client.post(reverse("transcript_source_enable", args=["fireflies"]))
-    assert TranscriptSource.objects.get(workspace=workspace).source == "fireflies"
+    user_client.post(reverse("transcript_source_enable", args=["custom"]))
+    assert TranscriptSource.objects.get(workspace=workspace).source == "custom"
 
 
 def test_enable_unknown_source_is_404(user_client):
@@ -210,9 +210,9 @@ def test_enable_unknown_source_is_404(user_client):
 
 
 def test_sources_page_shows_webhook_url_and_headers(user_client, workspace):
-    config = TranscriptSourceFactory(workspace=workspace)
+    config = TranscriptSourceFactory(workspace=workspace, source="custom")
     page = user_client.get(reverse("transcript_sources")).content.decode()
-    assert f"http://testserver/webhooks/transcripts/zoom/{config.webhook_token}/" in page
+    assert f"http://testserver/webhooks/transcripts/custom/{config.webhook_token}/" in page
     assert "X-Ruby-Signature" in page and "X-Ruby-Timestamp" in page
     assert config.secret not in page
 
@@ -225,8 +225,8 @@ def test_webhook_url_uses_public_base_url(user_client, workspace, settings):
 
 
 def test_generated_secret_is_shown_once_and_encrypted(user_client, workspace):
-    config = TranscriptSourceFactory(workspace=workspace, secret="")
-    response = user_client.post(reverse("transcript_source_secret", args=["zoom"]))
+    config = TranscriptSourceFactory(workspace=workspace, source="custom", secret="")
+    response = user_client.post(reverse("transcript_source_secret", args=["custom"]))
     config.refresh_from_db()
     assert config.secret.startswith("whsec_")
     assert config.secret in response.content.decode()
@@ -242,11 +242,11 @@ def test_generated_secret_is_shown_once_and_encrypted(user_client, workspace):
 
 
 def test_rotation_keeps_the_old_secret_until_stopped(user_client, workspace):
-    config = TranscriptSourceFactory(workspace=workspace, secret="whsec_old")
-    user_client.post(reverse("transcript_source_secret", args=["zoom"]))
+    config = TranscriptSourceFactory(workspace=workspace, source="custom", secret="whsec_old")
+    user_client.post(reverse("transcript_source_secret", args=["custom"]))
     config.refresh_from_db()
     assert config.previous_secret == "whsec_old" and config.secret != "whsec_old"
-    user_client.post(reverse("transcript_source_stop_old", args=["zoom"]))
+    user_client.post(reverse("transcript_source_stop_old", args=["custom"]))
     config.refresh_from_db()
     assert config.previous_secret == ""
 
@@ -259,9 +259,9 @@ def test_disable_source(user_client, workspace):
 
 
 def test_admin_of_another_workspace_cannot_touch_our_source(outsider_client, workspace):
-    config = TranscriptSourceFactory(workspace=workspace, secret="whsec_keep")
+    config = TranscriptSourceFactory(workspace=workspace, source="custom", secret="whsec_keep")
     for name in ["transcript_source_secret", "transcript_source_disable", "transcript_source_stop_old"]:
-        assert outsider_client.post(reverse(name, args=["zoom"])).status_code == 404
+        assert outsider_client.post(reverse(name, args=["custom"])).status_code == 404
     config.refresh_from_db()
     assert (config.secret, config.enabled) == ("whsec_keep", True)
     assert config.webhook_token not in outsider_client.get(reverse("transcript_sources")).content.decode()

@@ -2,7 +2,9 @@
 
 `Source` gives the stored value and the label (models take its choices); `REGISTRY` gives each source's module,
 transcripts/sources/<source>.py, which owns everything specific to that vendor: for now how its records are split
-out of an export (`split`), parsed (`parse`) and what a sample delivery looks like (`sample`).
+out of an export (`split`), parsed (`parse`) and what a sample delivery looks like (`sample`), how it arrives
+(`MODE`: push, pull or calendar, with the functions of that mode) and which credentials its card asks for
+(`CREDENTIAL_FIELDS`). transcripts/sources/protocol.py is the contract.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from types import ModuleType
 
 from django.db import models
 
-from transcripts.sources import fathom, fireflies, gong, granola, teams, zoom
+from transcripts.sources import custom, fathom, fireflies, gong, granola, teams, zoom
 from transcripts.sources.base import AdapterError, NormalizedTranscript
+from transcripts.sources.protocol import CredentialField, Mode
 
 
 class Source(models.TextChoices):
@@ -23,6 +26,7 @@ class Source(models.TextChoices):
     FATHOM = "fathom", "Fathom"
     GRANOLA = "granola", "Granola"
     GONG = "gong", "Gong"
+    CUSTOM = "custom", "Custom source"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,26 @@ class SourceEntry:
     def label(self) -> str:
         return self.source.label
 
+    @property
+    def value(self) -> str:
+        return self.source.value
+
+    @property
+    def mode(self) -> Mode:
+        # A module not yet wired to its vendor has no MODE: it only parses imports and relayed records.
+        return Mode(getattr(self.module, "MODE", "")) if getattr(self.module, "MODE", "") else None
+
+    @property
+    def credential_fields(self) -> tuple[CredentialField, ...]:
+        return tuple(getattr(self.module, "CREDENTIAL_FIELDS", ()))
+
+    @property
+    def help(self) -> str:
+        return getattr(self.module, "HELP", "")
+
+    def implements(self, name: str) -> bool:
+        return callable(getattr(self.module, name, None))
+
 
 REGISTRY: dict[str, SourceEntry] = {
     entry.source.value: entry
@@ -44,6 +68,7 @@ REGISTRY: dict[str, SourceEntry] = {
         SourceEntry(Source.FATHOM, fathom),
         SourceEntry(Source.GRANOLA, granola),
         SourceEntry(Source.GONG, gong),
+        SourceEntry(Source.CUSTOM, custom),
     )
 }
 
@@ -59,6 +84,10 @@ def entry_for(source: str) -> SourceEntry:
     except (KeyError, TypeError):
         known = ", ".join(REGISTRY)
         raise AdapterError(f"unknown source {source!r}; expected one of: {known}") from None
+
+
+def entries(mode: Mode | None = None) -> list[SourceEntry]:
+    return [entry for entry in REGISTRY.values() if mode is None or entry.mode == mode]
 
 
 def label(source: str) -> str:

@@ -25,6 +25,13 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 5,
     },
+    {
+        # Transcript sources: retries of deliveries that are due, and pull sources whose turn it is.
+        "name": "transcript-sources-due",
+        "func": "transcripts.tasks.sources_due",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
 ]
 
 

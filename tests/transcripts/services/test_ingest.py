@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.transcripts.helpers import meeting, zoom_payload
+from tests.factories import TranscriptSourceFactory
+from tests.transcripts.helpers import custom_payload, meeting, zoom_payload
 from transcripts.models import Transcript, TranscriptDelivery
-from transcripts.services.ingest import transcript_delivery_process, transcript_ingest
+from transcripts.services.deliveries import transcript_delivery_process
+from transcripts.services.ingest import transcript_ingest
 from transcripts.sources import REGISTRY, split_records
 from transcripts.sources.base import AdapterError
 
@@ -63,31 +65,42 @@ def test_payload_without_start_is_refused_and_nothing_stored(workspace):
     assert not Transcript.objects.exists()
 
 
+def _delivery(workspace, body):
+    TranscriptSourceFactory(workspace=workspace, source="custom")
+    return TranscriptDelivery.objects.create(workspace=workspace, source="custom", body=body, body_sha256="x")
+
+
 def test_processing_a_delivery_stores_its_transcript(workspace):
-    delivery = TranscriptDelivery.objects.create(
-        workspace=workspace, source="zoom", body=json.dumps(zoom_payload()), body_sha256="x"
-    )
+    delivery = _delivery(workspace, json.dumps(custom_payload()))
     transcript_delivery_process(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == "processed"
-    assert delivery.transcript.external_id == "zm-uuid-1"
+    assert delivery.transcript.external_id == "call-1"
 
 
 def test_processing_twice_is_harmless(workspace):
-    delivery = TranscriptDelivery.objects.create(
-        workspace=workspace, source="zoom", body=json.dumps(zoom_payload()), body_sha256="x"
-    )
+    delivery = _delivery(workspace, json.dumps(custom_payload()))
     transcript_delivery_process(delivery_id=delivery.pk)
     assert transcript_delivery_process(delivery_id=delivery.pk) is None
     assert Transcript.objects.count() == 1
 
 
 def test_unreadable_delivery_is_marked_failed_with_reason(workspace):
-    delivery = TranscriptDelivery.objects.create(
-        workspace=workspace, source="zoom", body='{"payload": {}}', body_sha256="x"
-    )
+    delivery = _delivery(workspace, '{"id": "x"}')
     transcript_delivery_process(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == "failed"
-    assert "missing field" in delivery.error
+    assert delivery.error == "This Custom source transcript cannot be matched: missing field 'started_at'."
+    assert not Transcript.objects.exists()
+
+
+def test_delivery_without_text_says_why_it_cannot_be_matched(workspace):
+    delivery = _delivery(workspace, json.dumps(custom_payload(text="")))
+    transcript_delivery_process(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert delivery.error == (
+        "This Custom source transcript cannot be matched: it has no transcript text (no spoken words), "
+        "so there is nothing to match."
+    )
     assert not Transcript.objects.exists()

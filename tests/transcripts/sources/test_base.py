@@ -20,6 +20,7 @@ def _drop_teams(doc):
 
 def _drop_fireflies(doc):
     del doc["data"]["transcript"]["date"]
+    del doc["data"]["transcript"]["dateString"]
 
 
 def _drop_fathom(doc):

@@ -10,8 +10,8 @@ from transcripts.sources import REGISTRY, Source, label, normalize, split_record
 from transcripts.sources.base import AdapterError
 
 
-def test_sources_cover_exactly_the_six_supported_tools():
-    assert set(REGISTRY) == {"zoom", "teams", "fireflies", "fathom", "granola", "gong"}
+def test_sources_cover_the_six_supported_tools_and_the_custom_source():
+    assert set(REGISTRY) == {"zoom", "teams", "fireflies", "fathom", "granola", "gong", "custom"}
 
 
 def test_each_source_has_its_own_module():
@@ -33,6 +33,7 @@ def test_source_labels_name_every_source():
         "fathom": "Fathom",
         "granola": "Granola",
         "gong": "Gong",
+        "custom": "Custom source",
     }
 
 
