@@ -56,7 +56,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "sync_interval_minutes", "event_visibility"]
+        fields = ["name", "sync_interval_minutes", "event_visibility", "auto_create_from_calendar"]
         labels = {"sync_interval_minutes": "Scheduled sync", "event_visibility": "Who can see calendar events"}
         widgets = {"event_visibility": forms.RadioSelect}
 

@@ -90,6 +90,12 @@ class Workspace(models.Model):
     event_visibility = models.CharField(
         max_length=32, choices=Visibility.choices, default=Visibility.OWNER_AND_DEAL_TEAM
     )
+    auto_create_from_calendar = models.BooleanField(
+        "Create accounts and contacts from the calendar automatically",
+        default=False,
+        help_text="After each sync, external companies and people in your meetings become accounts and contacts "
+        "(free-mail addresses never). Otherwise Ruby suggests them and you create them with one click.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
