@@ -66,9 +66,11 @@ def suggestable_domain(domain: str, internal: set[str]) -> bool:
 
 def suggestions_from(events: QuerySet[CalendarEvent], *, workspace) -> Suggestions:
     events = events.filter(workspace=workspace, state=CalendarEvent.State.ACTIVE, removed_at__isnull=True)
-    rows = EventAttendee.objects.filter(
-        event__in=events.values("pk"), is_internal=False
-    ).exclude(attendee_type=EventAttendee.Type.RESOURCE).exclude(email="")
+    rows = (
+        EventAttendee.objects.filter(event__in=events.values("pk"), is_internal=False)
+        .exclude(attendee_type=EventAttendee.Type.RESOURCE)
+        .exclude(email="")
+    )
     internal = {d.lower() for d in workspace.internal_domains}
     accounts_by_domain = {
         domain: (pk, name)

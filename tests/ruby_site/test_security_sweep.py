@@ -52,6 +52,8 @@ POST_ONLY = {
     "transcript_source_secret",
     "transcript_source_stop_old",
     "transcript_webhook",
+    "suggestion_account_accept",
+    "suggestion_contact_accept",
 }
 # Pages that only read: a POST is refused (405) before anything is looked up.
 GET_ONLY = {"event_detail", "sync_status"}
