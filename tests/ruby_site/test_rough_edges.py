@@ -1,5 +1,7 @@
 """The rough edges a newcomer hits (issue 14): each one, as the page shows it."""
 
+from datetime import date
+
 import pytest
 
 from calendar_sync.normalize import BODY_PREVIEW_MAX
@@ -66,3 +68,12 @@ def test_deal_owner_is_shown_by_name_not_email(user_client, user, workspace):
 
     assert '<td class="hide-sm">Sam Seller</td>' in list_body
     assert "<dt>Owner</dt><dd>Sam Seller</dd>" in detail_body
+
+
+def test_dates_use_the_one_product_format(user_client, workspace):
+    deal = DealFactory(workspace=workspace, close_date=date(2027, 1, 31))
+
+    body = user_client.get(f"/deals/{deal.pk}/").content.decode()
+
+    assert "<dt>Close date</dt><dd>Sun 31 Jan 2027</dd>" in body
+    assert "Jan. 31, 2027" not in body
