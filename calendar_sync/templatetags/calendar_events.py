@@ -42,6 +42,14 @@ def preview(value: str) -> str:
 
 
 @register.filter
+def support_reason(value: str) -> str:
+    """The support reason without its "Disabled by Ruby support: " lead: the badge beside it already says so."""
+    value = (value or "").strip()
+    lead = "Disabled by Ruby support:"
+    return value[len(lead) :].strip() if value.startswith(lead) else value
+
+
+@register.filter
 def provider_name(event) -> str:
     return PROVIDER_NAMES.get((event.online_provider or "").lower(), "Online")
 
