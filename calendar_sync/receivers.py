@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.db.models import Q
 
 from calendar_sync.models import CalendarEvent, EventAttendee
+from calendar_sync.services.internal import internal_hidden_count, internal_meetings_apply
 from calendar_sync.services.linking import link_events
 from calendar_sync.services.suggestions import suggestions_accept_all
+from calendar_sync.services.sync import attendees_reflag_internal
 from calendar_sync.signals import events_changed
 
 
@@ -38,3 +40,12 @@ def relink_after_directory_changed(sender, *, workspace, emails=(), domains=(), 
 def suggestions_after_events_changed(sender, *, workspace, event_ids, **kwargs) -> None:
     if workspace.auto_create_from_calendar:
         suggestions_accept_all(workspace=workspace, event_ids=event_ids)
+
+
+def internal_after_domains_changed(sender, *, workspace, **kwargs) -> dict[str, int]:
+    attendees_reflag_internal(workspace=workspace)
+    return internal_meetings_apply(workspace=workspace)
+
+
+def internal_count_before_domains_change(sender, *, workspace, domains, **kwargs) -> int:
+    return internal_hidden_count(workspace=workspace, domains=domains)
