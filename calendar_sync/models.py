@@ -213,6 +213,9 @@ class CalendarEvent(models.Model):
         ]
         indexes = [models.Index(fields=["workspace", "starts_at"], name="event_workspace_start")]
 
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
     REMOVED_INTERNAL = "internal"
 
     @property
@@ -221,9 +224,6 @@ class CalendarEvent(models.Model):
         if not self.removed_at:
             return ""
         return "Hidden as internal" if self.removed_reason == self.REMOVED_INTERNAL else "Removed in Outlook"
-
-    def __str__(self) -> str:
-        return f"{self.subject or '(no subject)'} @ {self.starts_at:%Y-%m-%d %H:%M}"
 
     @property
     def is_discarded(self) -> bool:
