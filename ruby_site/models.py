@@ -51,6 +51,8 @@ class User(AbstractUser):
         "email address", unique=True, error_messages={"unique": "A user with this email already exists."}
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # The calendar's layout, remembered per user: "list" (day by day) or "week" (the grid).
+    calendar_layout = models.CharField(max_length=8, default="list", choices=[("list", "List"), ("week", "Week")])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

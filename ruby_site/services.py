@@ -107,3 +107,9 @@ def audit_record(
         reason=reason,
         counts=counts or {},
     )
+
+
+def user_calendar_layout_set(*, user: User, layout: str) -> User:
+    user.calendar_layout = layout if layout in ("list", "week") else "list"
+    user.save(update_fields=["calendar_layout"])
+    return user

@@ -54,6 +54,7 @@ POST_ONLY = {
     "transcript_webhook",
     "suggestion_account_accept",
     "suggestion_contact_accept",
+    "calendar_layout",
 }
 # Pages that only read: a POST is refused (405) before anything is looked up.
 GET_ONLY = {"event_detail", "sync_status"}
