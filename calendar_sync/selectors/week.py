@@ -47,8 +47,9 @@ class Week:
     hours: list[int]
 
     @property
-    def height_rem(self) -> int:
-        return 3 * len(self.hours)
+    def hour_labels(self) -> list[str]:
+        # The list's clock (TIME_FORMAT "g:i A"), shortened for the narrow time column: "9 AM", "12 PM".
+        return [f"{h % 12 or 12} {'AM' if h < 12 else 'PM'}" for h in self.hours]
 
 
 def _minutes(moment: datetime, day: date, zone) -> float:
