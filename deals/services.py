@@ -67,3 +67,22 @@ def deal_save(*, workspace: Workspace, form) -> Deal:
     deal.save()
     form.save_m2m()
     return deal
+
+
+@transaction.atomic
+def csv_import_apply(*, workspace: Workspace, checked) -> int:
+    """Store every checked row of an import in one transaction (a row the database refuses undoes them all),
+    then announce the new accounts and contacts so their meetings link at once."""
+    if checked.errors:
+        raise ValueError("an import with errors is never stored")
+    model = type(checked.objects[0]) if checked.objects else None
+    if model is None:
+        return 0
+    for obj in checked.objects:
+        obj.save()  # save(), not bulk_create: the models normalise domain and email there
+    directory_announce(
+        workspace=workspace,
+        emails={o.email for o in checked.objects if isinstance(o, Contact)},
+        domains={o.domain for o in checked.objects if isinstance(o, Account)},
+    )
+    return len(checked.objects)

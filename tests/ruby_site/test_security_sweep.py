@@ -59,7 +59,7 @@ POST_ONLY = {
 # Pages that only read: a POST is refused (405) before anything is looked up.
 GET_ONLY = {"event_detail", "sync_status"}
 # Pages whose GET sends the visitor on (an invitation link for a signed-in user, the end of the OAuth round trip).
-GET_REDIRECTS = {"invitation_accept", "outlook_callback", "outlook_connect_result"}
+GET_REDIRECTS = {"invitation_accept", "outlook_callback", "outlook_connect_result", "csv_preview"}
 # Which object an <int:pk> URL takes, by the first word of its name.
 OBJECT_FOR = {
     "invitation": "invitation",
