@@ -88,6 +88,10 @@ def test_newcomer_flow_never_scrolls_sideways_at_390px(live_server, browser, san
     check("deal-form")
     page.get_by_role("button", name="Save deal").click()
     check("deal")
+    page.goto(f"{base}/calendar/")
+    page.locator("article.event-row h3 a", has_text="Northwind").first.click()
+    expect(page.locator("#assign-deal")).to_be_visible()  # the deal picker with its long option names
+    check("meeting-with-deals")
     page.goto(f"{base}/deals/")
     check("deals")
     page.goto(f"{base}/deals/contacts/")
