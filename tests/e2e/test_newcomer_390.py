@@ -101,6 +101,9 @@ def test_newcomer_flow_never_scrolls_sideways_at_390px(live_server, browser, san
     page.goto(f"{base}/transcripts/")
     check("transcripts")
     page.goto(f"{base}/settings/")
+    expect(page.locator("select[name=time_zone]")).to_have_value("America/Toronto")  # from the browser at signup
+    page.fill("input.tz-search", "tokyo")  # the picker is searchable; the first match is chosen
+    expect(page.locator("select[name=time_zone]")).to_have_value("Asia/Tokyo")
     check("profile")
     page.goto(f"{base}/settings/workspace/")
     check("workspace")
