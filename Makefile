@@ -33,7 +33,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py demo_data
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py demo_data
 	$(PY) manage.py setup_schedules
 
 run: demo

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from calendar_sync.admin_support import counts_in_words, erasure_preview
 from calendar_sync.models import (
     CalendarConnection,
     CalendarEvent,
@@ -114,6 +115,10 @@ class CalendarConnectionAdmin(SupportActionsMixin, admin.ModelAdmin):
             "<th>Error</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_support": self.has_support_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -248,7 +253,8 @@ class DataDeletionRequestAdmin(SupportActionsMixin, admin.ModelAdmin):
     list_display = ["pk", "subject", "kind_short", "received_on", "due", "status", "completed_at"]
     list_filter = ["status", "kind"]
     search_fields = ["requester", "subject_email", "subject_user__email"]
-    raw_id_fields = ["subject_user", "workspace"]
+    # The subject user by email, with autocomplete (UserAdmin searches email and names).
+    autocomplete_fields = ["subject_user", "workspace"]
     actions = ["purge_requests", "anonymise_requests"]
     readonly_fields = ["due_on", "status", "completed_at", "result_counts", "created_by", "created_at"]
 
@@ -289,11 +295,9 @@ class DataDeletionRequestAdmin(SupportActionsMixin, admin.ModelAdmin):
             return format_html('<span style="color:#8a5a00;font-weight:600">{} — due soon</span>', obj.due_on)
         return obj.due_on
 
-    @admin.display(description="What was removed (counts)")
+    @admin.display(description="What was removed")
     def result_counts(self, obj):
-        if not obj.result:
-            return "—"
-        return format_html_join("", "<div>{}: {}</div>", sorted(obj.result.items()))
+        return counts_in_words(obj.result) if obj.result else "—"
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -322,13 +326,32 @@ class DataDeletionRequestAdmin(SupportActionsMixin, admin.ModelAdmin):
         for problem in problems:
             self.message_user(request, problem, messages.ERROR)
 
-    @admin.action(description="Purge the subject's calendar data", permissions=["support"])
-    def purge_requests(self, request, queryset):
-        self._queue(request, queryset, DataDeletionRequest.Kind.PURGE)
+    def _confirm(self, request, queryset, kind: str, action: str, verb: str):
+        """Nothing is queued until support has seen, per request, what will be erased and confirmed."""
+        if "apply" in request.POST:
+            self._queue(request, queryset, kind)
+            return None
+        previews = [
+            {"request": r, "words": erasure_preview(r, kind=kind)} for r in queryset.select_related("subject_user")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{verb.capitalize()}: confirm",
+            "opts": self.model._meta,
+            "previews": previews,
+            "verb": verb,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/calendar_sync/confirm_erasure.html", context)
 
-    @admin.action(description="Anonymise the attendee", permissions=["support"])
+    @admin.action(description="Purge the subject's calendar data…", permissions=["support"])
+    def purge_requests(self, request, queryset):
+        return self._confirm(request, queryset, DataDeletionRequest.Kind.PURGE, "purge_requests", "purge")
+
+    @admin.action(description="Anonymise the attendee…", permissions=["support"])
     def anonymise_requests(self, request, queryset):
-        self._queue(request, queryset, DataDeletionRequest.Kind.ANONYMISE)
+        return self._confirm(request, queryset, DataDeletionRequest.Kind.ANONYMISE, "anonymise_requests", "anonymise")
 
 
 @admin.register(SandboxGrant)

@@ -9,11 +9,23 @@ class CalendarSyncConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        from calendar_sync import receivers, signals
         from calendar_sync.db import raise_sqlite_parameter_limit
-        from calendar_sync.receivers import reflag_internal_attendees
         from calendar_sync.services.support import support_group_after_migrate
-        from ruby_site.signals import internal_domains_changed
+        from deals.signals import directory_changed
+        from ruby_site.signals import internal_domains_changed, internal_domains_previewing
 
-        internal_domains_changed.connect(reflag_internal_attendees, dispatch_uid="calendar_sync_reflag_internal")
         post_migrate.connect(support_group_after_migrate, sender=self, dispatch_uid="calendar_sync_support_group")
         connection_created.connect(raise_sqlite_parameter_limit, dispatch_uid="calendar_sync_sqlite_params")
+        directory_changed.connect(
+            receivers.relink_after_directory_changed, dispatch_uid="calendar_sync_relink_after_directory"
+        )
+        signals.events_changed.connect(
+            receivers.suggestions_after_events_changed, dispatch_uid="calendar_sync_auto_create_suggestions"
+        )
+        internal_domains_changed.connect(
+            receivers.internal_after_domains_changed, dispatch_uid="calendar_sync_internal_after_domains"
+        )
+        internal_domains_previewing.connect(
+            receivers.internal_count_before_domains_change, dispatch_uid="calendar_sync_internal_preview"
+        )

@@ -197,6 +197,9 @@ class CalendarEvent(models.Model):
     removed_at = models.DateTimeField(
         null=True, blank=True, help_text="Deleted or filtered in Outlook; hidden from the calendar."
     )
+    # Why removed_at is set: "" = gone from Outlook (the sync), "internal" = hidden because the workspace's
+    # internal domains now cover every attendee. Never shown as "Removed in Outlook" when internal.
+    removed_reason = models.CharField(max_length=16, blank=True, default="")
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="calendar_events"
     )
@@ -218,6 +221,15 @@ class CalendarEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+    REMOVED_INTERNAL = "internal"
+
+    @property
+    def removed_label(self) -> str:
+        """How the product names a removed meeting: the badge text ("Removed in Outlook" / "Hidden as internal")."""
+        if not self.removed_at:
+            return ""
+        return "Hidden as internal" if self.removed_reason == self.REMOVED_INTERNAL else "Removed in Outlook"
 
     @property
     def is_discarded(self) -> bool:

@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("calendar_sync.urls_connection")),
     path("", include("calendar_sync.urls_sync")),
     path("", include("calendar_sync.urls_events")),
+    path("", include("calendar_sync.urls_suggestions")),
     path("", include("calendar_sync.urls_privacy")),
     path("", include("calendar_sync.urls_sandbox")),
 ]

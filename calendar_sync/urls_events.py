@@ -4,6 +4,7 @@ from calendar_sync.views import events
 
 urlpatterns = [
     path("calendar/", events.calendar, name="calendar"),
+    path("calendar/layout/", events.calendar_layout, name="calendar_layout"),
     path("calendar/events/<int:pk>/", events.event_detail, name="event_detail"),
     path("calendar/events/<int:pk>/discard/", events.event_discard, name="event_discard"),
     path("calendar/events/<int:pk>/restore/", events.event_restore, name="event_restore"),

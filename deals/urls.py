@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals import views
+from deals import views, views_import
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal_list"),
@@ -15,4 +15,6 @@ urlpatterns = [
     path("deals/contacts/new/", views.contact_edit, name="contact_create"),
     path("deals/contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("deals/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("deals/import/", views_import.csv_upload, name="csv_upload"),
+    path("deals/import/preview/", views_import.csv_preview, name="csv_preview"),
 ]

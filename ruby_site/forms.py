@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from ruby_site.models import TIME_ZONE_CHOICES, Membership, User, Workspace
+from ruby_site.timezones import grouped_time_zone_choices
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 
@@ -35,13 +37,21 @@ class SignupExtraForm(forms.Form):
         max_length=120,
         required=False,
         label="Company / workspace name",
-        help_text="Leave empty when you were invited to a workspace.",
+        help_text="Your team's workspace in Ruby; you can rename it later.",
     )
+
+    # Filled by static/js/time-zone.js from Intl.DateTimeFormat().resolvedOptions().timeZone; UTC without it.
+    time_zone = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def clean_time_zone(self):
+        value = (self.cleaned_data.get("time_zone") or "").strip()
+        return value if value in zoneinfo.available_timezones() else "UTC"
 
     def signup(self, request, user):
         user.first_name = self.cleaned_data.get("first_name", "")
         user.last_name = self.cleaned_data.get("last_name", "")
-        user.save(update_fields=["first_name", "last_name"])
+        user.time_zone = self.cleaned_data.get("time_zone") or "UTC"
+        user.save(update_fields=["first_name", "last_name", "time_zone"])
 
 
 class WorkspaceSettingsForm(forms.ModelForm):
@@ -56,7 +66,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "sync_interval_minutes", "event_visibility"]
+        fields = ["name", "sync_interval_minutes", "event_visibility", "auto_create_from_calendar"]
         labels = {"sync_interval_minutes": "Scheduled sync", "event_visibility": "Who can see calendar events"}
         widgets = {"event_visibility": forms.RadioSelect}
 
@@ -106,6 +116,15 @@ class InvitationForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, help_text="Meeting times are shown in this time zone.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = grouped_time_zone_choices()
+        current = getattr(self.instance, "time_zone", "")
+        if current and current not in {name for _, group in choices[1:] for name, _ in group} | {"UTC"}:
+            choices.append(("Other", [(current, current)]))
+        self.fields["time_zone"].choices = choices
+        self.fields["time_zone"].widget.attrs.update({"class": "tz-picker", "data-searchable": "1"})
 
     class Meta:
         model = User

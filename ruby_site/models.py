@@ -51,6 +51,8 @@ class User(AbstractUser):
         "email address", unique=True, error_messages={"unique": "A user with this email already exists."}
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # The calendar's layout, remembered per user: "list" (day by day) or "week" (the grid).
+    calendar_layout = models.CharField(max_length=8, default="list", choices=[("list", "List"), ("week", "Week")])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -89,6 +91,12 @@ class Workspace(models.Model):
     sync_interval_minutes = models.PositiveIntegerField(choices=SyncInterval.choices, default=SyncInterval.HOURLY)
     event_visibility = models.CharField(
         max_length=32, choices=Visibility.choices, default=Visibility.OWNER_AND_DEAL_TEAM
+    )
+    auto_create_from_calendar = models.BooleanField(
+        "Create accounts and contacts from the calendar automatically",
+        default=False,
+        help_text="After each sync, external companies and people in your meetings become accounts and contacts "
+        "(free-mail addresses never). Otherwise Ruby suggests them and you create them with one click.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ruby_site.models import AuditEntry, Invitation, Membership, User, Workspace
-from ruby_site.signals import internal_domains_changed
+from ruby_site.signals import internal_domains_changed, internal_domains_previewing
 
 
 def _unique_slug(name: str) -> str:
@@ -26,18 +26,40 @@ def workspace_create(*, owner: User, name: str, internal_domains: list[str] | No
 
 @transaction.atomic
 def workspace_update(
-    *, workspace: Workspace, internal_domains: list[str], sync_interval_minutes: int, event_visibility: str, name: str
-) -> Workspace:
+    *,
+    workspace: Workspace,
+    internal_domains: list[str],
+    sync_interval_minutes: int,
+    event_visibility: str,
+    name: str,
+    auto_create_from_calendar: bool | None = None,
+) -> dict[str, int]:
+    """Save the workspace settings. Returns what the internal-domain change did to the meetings
+    ({"hidden": n, "shown": m}, summed over the receivers of internal_domains_changed)."""
     domains_changed = sorted(workspace.internal_domains or []) != sorted(internal_domains)
     workspace.name = name
     workspace.internal_domains = internal_domains
     workspace.sync_interval_minutes = sync_interval_minutes
     workspace.event_visibility = event_visibility
-    workspace.save(update_fields=["name", "internal_domains", "sync_interval_minutes", "event_visibility"])
+    fields = ["name", "internal_domains", "sync_interval_minutes", "event_visibility"]
+    if auto_create_from_calendar is not None:
+        workspace.auto_create_from_calendar = auto_create_from_calendar
+        fields.append("auto_create_from_calendar")
+    workspace.save(update_fields=fields)
+    result = {"hidden": 0, "shown": 0}
     if domains_changed:
-        # calendar_sync re-flags stored attendees (ruby_site imports no app above it).
-        internal_domains_changed.send(sender=Workspace, workspace=workspace)
-    return workspace
+        for _, answer in internal_domains_changed.send(sender=Workspace, workspace=workspace):
+            for key, value in (answer or {}).items():
+                result[key] = result.get(key, 0) + value
+    return result
+
+
+def internal_domains_preview(*, workspace: Workspace, internal_domains: list[str]) -> int:
+    """How many meetings on the calendar the new internal domains would hide (0 when unchanged)."""
+    if sorted(workspace.internal_domains or []) == sorted(internal_domains):
+        return 0
+    answers = internal_domains_previewing.send(sender=Workspace, workspace=workspace, domains=internal_domains)
+    return sum(answer or 0 for _, answer in answers)
 
 
 def invitation_create(*, workspace: Workspace, email: str, role: str, invited_by: User) -> Invitation:
@@ -85,3 +107,9 @@ def audit_record(
         reason=reason,
         counts=counts or {},
     )
+
+
+def user_calendar_layout_set(*, user: User, layout: str) -> User:
+    user.calendar_layout = layout if layout in ("list", "week") else "list"
+    user.save(update_fields=["calendar_layout"])
+    return user

@@ -246,6 +246,8 @@ Q_CLUSTER = {
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# One date format across the product, Django-localised: ruby_site/formats/<locale>/formats.py.
+FORMAT_MODULE_PATH = ["ruby_site.formats"]
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------

@@ -30,14 +30,33 @@ def settings_workspace(request):
     workspace = request.workspace
     form = WorkspaceSettingsForm(request.POST or None, instance=workspace)
     if request.method == "POST" and form.is_valid():
-        services.workspace_update(
+        domains = form.cleaned_data["internal_domains_text"]
+        to_hide = services.internal_domains_preview(workspace=workspace, internal_domains=domains)
+        if to_hide and request.POST.get("confirm_hidden") != str(to_hide):
+            # Warn first: saving hides meetings from every member's calendar.
+            warning = (
+                f"Saving these internal domains will hide {_meetings(to_hide)} where every attendee is from your "
+                "domains. They are kept and come back if you remove the domain. Press Save again to confirm."
+            )
+            return render(
+                request,
+                "ruby_site/settings_workspace.html",
+                {"form": form, "section": "workspace", "can_edit": True, "warning": warning, "to_hide": to_hide},
+            )
+        result = services.workspace_update(
             workspace=workspace,
             name=form.cleaned_data["name"],
-            internal_domains=form.cleaned_data["internal_domains_text"],
+            internal_domains=domains,
             sync_interval_minutes=form.cleaned_data["sync_interval_minutes"],
             event_visibility=form.cleaned_data["event_visibility"],
+            auto_create_from_calendar=form.cleaned_data["auto_create_from_calendar"],
         )
-        messages.success(request, "Workspace settings saved.")
+        note = "Workspace settings saved."
+        if result["hidden"]:
+            note += f" {_meetings(result['hidden'])} {_are(result['hidden'])} now hidden as internal."
+        if result["shown"]:
+            note += f" {_meetings(result['shown'])} {_are(result['shown'])} back on the calendar (no longer internal)."
+        messages.success(request, note)
         return redirect("settings_workspace")
     if not request.membership.is_admin:
         for field in form.fields.values():
@@ -51,6 +70,14 @@ def settings_workspace(request):
             "can_edit": request.membership.is_admin,
         },
     )
+
+
+def _meetings(n: int) -> str:
+    return "1 meeting" if n == 1 else f"{n} meetings"
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
 
 
 @admin_required_to_change

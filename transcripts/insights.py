@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from calendar_sync.models import EventAttendee
 from deals.models import Contact
+from transcripts.charts import meetings_per_week, weekly_bars_svg
 from transcripts.models import Transcript
 from transcripts.selectors import visible_events
 
@@ -22,7 +23,7 @@ MAX_EVENTS = 500
 LIST_LIMIT = 5
 
 
-def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
+def _insights(events_qs, *, workspace, user, new_contact_account=None, calendar_query: str = "") -> dict:
     now = timezone.now()
     # A cancelled meeting did not (or will not) happen: it is no "next meeting", no count, no missing transcript.
     events = list(
@@ -41,11 +42,13 @@ def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
         "event_id", "email", "name", "response", "is_internal"
     )
     labels = dict(EventAttendee.Response.choices)
+    external_responses: dict[int, list[str]] = {}
     # Events are in time order, so the last row seen for a person is their latest response.
     for event_id, email, name, response, is_internal in sorted(rows, key=lambda r: (by_id[r[0]].starts_at, r[0])):
         email = (email or "").lower()
         if not email or is_internal:
             continue
+        external_responses.setdefault(event_id, []).append(response)
         event = by_id[event_id]
         person = people.setdefault(
             email,
@@ -78,6 +81,26 @@ def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
             not_contacts.append(person)
 
     without_transcript = [e for e in past if not e.has_transcript]
+    # Possible no-show: every external invitee declined, or it ended and no transcript arrived.
+    declined = {
+        pk
+        for pk, answers in external_responses.items()
+        if answers and all(a == EventAttendee.Response.DECLINED for a in answers)
+    }
+    ended = [e for e in past if e.ends_at <= now]
+    no_shows = [e for e in ended if e.pk in declined or not e.has_transcript]
+    for e in no_shows:
+        e.no_show_why = "every external invitee declined" if e.pk in declined else "ended without a transcript"
+    never_met = [p for p in stakeholders if p["met"] == 0]
+    if new_contact_account is not None and calendar_query.startswith("account="):
+        met_emails = {p["email"] for p in stakeholders if p["met"]}
+        known = {p["email"] for p in never_met}
+        for contact in Contact.objects.filter(account=new_contact_account).order_by("name"):
+            if contact.email not in met_emails and contact.email not in known:
+                never_met.append(
+                    {"email": contact.email, "name": contact.name, "contact": contact, "invited_next": None}
+                )
+    calendar_url = reverse("calendar")
     transcript_count = Transcript.objects.filter(workspace=workspace, event_id__in=list(by_id)).count()
     return {
         "has_data": bool(events),
@@ -91,12 +114,24 @@ def _insights(events_qs, *, workspace, user, new_contact_account=None) -> dict:
         "without_transcript": list(reversed(without_transcript))[:LIST_LIMIT],
         "without_transcript_count": len(without_transcript),
         "transcript_count": transcript_count,
+        "no_shows": list(reversed(no_shows))[:LIST_LIMIT],
+        "no_show_count": len(no_shows),
+        "never_met": never_met,
+        "weekly_svg": weekly_bars_svg(meetings_per_week([e.starts_at for e in events if not e.is_cancelled])),
+        "past_url": f"{calendar_url}?view=past&{calendar_query}" if calendar_query else "",
+        "upcoming_url": f"{calendar_url}?view=upcoming&{calendar_query}" if calendar_query else "",
     }
 
 
 def account_insights(*, account, user) -> dict:
     events = visible_events(user, account.workspace).filter(Q(account=account) | Q(deal__account=account))
-    data = _insights(events, workspace=account.workspace, user=user, new_contact_account=account)
+    data = _insights(
+        events,
+        workspace=account.workspace,
+        user=user,
+        new_contact_account=account,
+        calendar_query=f"account={account.pk}",
+    )
     return {"scope": "account", **data}
 
 
@@ -104,7 +139,10 @@ def deal_insights(*, deal, user) -> dict:
     # A transcript assigned to the deal by hand brings its meeting into the deal's activity.
     by_transcript = Transcript.objects.filter(deal=deal, event__isnull=False).values("event_id")
     events = visible_events(user, deal.workspace).filter(Q(deal=deal) | Q(pk__in=by_transcript))
-    return {"scope": "deal", **_insights(events, workspace=deal.workspace, user=user, new_contact_account=deal.account)}
+    data = _insights(
+        events, workspace=deal.workspace, user=user, new_contact_account=deal.account, calendar_query=f"deal={deal.pk}"
+    )
+    return {"scope": "deal", **data}
 
 
 def contact_meetings(*, contact, user) -> list:

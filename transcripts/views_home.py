@@ -8,6 +8,7 @@ from django.shortcuts import render
 from calendar_sync.selectors.connection import connection_for
 from ruby_site.access import member_required
 from transcripts.insights import week_by_deal
+from transcripts.insights_home import QUIET_DAYS, deals_without_next_meeting, week_by_stage
 
 
 def home(request):
@@ -24,5 +25,8 @@ def _workspace_home(request):
         {
             "connection": connection_for(request.user),
             "week_groups": week_by_deal(user=request.user, workspace=request.workspace),
+            "quiet_deals": deals_without_next_meeting(user=request.user, workspace=request.workspace),
+            "quiet_days": QUIET_DAYS,
+            "by_stage": week_by_stage(user=request.user, workspace=request.workspace),
         },
     )

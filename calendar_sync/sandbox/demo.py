@@ -3,6 +3,7 @@ pressing Connect and Accept (MSAL's flow, the sandbox's consent code, the callba
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,13 +17,18 @@ from calendar_sync.sandbox.identities import identity_for
 from calendar_sync.services.connection import connection_begin, connection_complete
 from calendar_sync.services.sync import sync_connection
 
-DEMO_BASE_URL = "http://127.0.0.1:8000"
+
+def demo_base_url() -> str:
+    """Where `make run` serves Ruby: HOST and PORT from the environment (the Makefile passes them)."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    port = os.environ.get("PORT", "").strip() or "8000"
+    return f"http://{host}:{port}"
 
 
 def connect_in_sandbox(*, user, workspace) -> CalendarConnection:
     if not settings.MICROSOFT_SANDBOX:
         raise RuntimeError("connect_in_sandbox only works with MICROSOFT_SANDBOX=1.")
-    redirect_uri = DEMO_BASE_URL + reverse("outlook_callback")
+    redirect_uri = demo_base_url() + reverse("outlook_callback")
     flow = connection_begin(user=user, redirect_uri=redirect_uri)
     query = parse_qs(urlsplit(flow["auth_uri"]).query)
     code = tokens.issue_code(

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django import template
 
 from calendar_sync.models import CalendarEvent, EventAttendee
+from calendar_sync.normalize import BODY_PREVIEW_MAX
 from calendar_sync.selectors.events import user_zone
 
 register = template.Library()
@@ -25,6 +26,27 @@ RESPONSE_TONES = {
 @register.filter
 def join_label(event) -> str:
     return JOIN_LABELS.get((event.online_provider or "").lower(), "Join meeting")
+
+
+@register.filter
+def preview(value: str) -> str:
+    """A preview Outlook or Ruby cut at the cap ends at a word, with an ellipsis; a short one is shown whole."""
+    value = (value or "").strip()
+    if len(value) < BODY_PREVIEW_MAX:
+        return value
+    cut = value[: BODY_PREVIEW_MAX - 1]
+    space = cut.rfind(" ")
+    if space > BODY_PREVIEW_MAX // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-–—") + "…"
+
+
+@register.filter
+def support_reason(value: str) -> str:
+    """The support reason without its "Disabled by Ruby support: " lead: the badge beside it already says so."""
+    value = (value or "").strip()
+    lead = "Disabled by Ruby support:"
+    return value[len(lead) :].strip() if value.startswith(lead) else value
 
 
 @register.filter

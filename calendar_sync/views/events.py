@@ -22,8 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from calendar_sync.selectors import events as selectors
 from calendar_sync.selectors.connection import connection_for
+from calendar_sync.selectors.week import week_grid
 from calendar_sync.services import events as services
 from deals.models import Deal
+from ruby_site import services as ruby_services
 from ruby_site.access import member_required, safe_next_url
 from ruby_site.errors import UserFacingError
 
@@ -61,6 +63,15 @@ def _answer(request, pk: int, note: str, *, level: int = messages.SUCCESS):
 
 
 @login_required
+@require_POST
+@member_required
+def calendar_layout(request):
+    """List or week grid, remembered on the user (a POST: it changes what every later visit shows)."""
+    ruby_services.user_calendar_layout_set(user=request.user, layout=request.POST.get("layout", ""))
+    return redirect(safe_next_url(request, reverse("calendar")))
+
+
+@login_required
 @require_GET
 @member_required
 def calendar(request):
@@ -80,7 +91,10 @@ def calendar(request):
         )
         previous_day = next((selectors.display_day(e, zone) for e in last_of_previous), None)
     days = selectors.group_by_day(page.object_list, zone, previous_day=previous_day)
+    layout = request.user.calendar_layout if filters.view == "upcoming" else "list"
     context = {
+        "layout": layout,
+        "week": week_grid(events, zone, today=today) if layout == "week" else None,
         "page": page,
         "days": days,
         "filters": filters,

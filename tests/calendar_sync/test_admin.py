@@ -127,7 +127,7 @@ def test_staff_without_support_permission_cannot_disable(viewer_client, user):
 
 def test_staff_without_support_permission_cannot_run_deletion_actions(viewer_client, user):
     request = deletion_request_open(by=None, requester=user.email, subject_user=user)
-    viewer_client.post(reverse(REQUESTS), {"action": "purge_requests", "_selected_action": [request.pk]})
+    viewer_client.post(reverse(REQUESTS), {"action": "purge_requests", "_selected_action": [request.pk], "apply": "1"})
     request.refresh_from_db()
     assert request.status == DataDeletionRequest.Status.OPEN
 
@@ -182,7 +182,7 @@ def test_support_purges_from_the_admin_through_the_task(support_client, user, dj
     request = deletion_request_open(by=None, requester=user.email, subject_user=user)
     with django_capture_on_commit_callbacks(execute=True):
         response = support_client.post(
-            reverse(REQUESTS), {"action": "purge_requests", "_selected_action": [request.pk]}
+            reverse(REQUESTS), {"action": "purge_requests", "_selected_action": [request.pk], "apply": "1"}
         )
     assert response.status_code == 302
     request.refresh_from_db()
@@ -192,7 +192,7 @@ def test_support_purges_from_the_admin_through_the_task(support_client, user, dj
 def test_anonymise_action_on_user_subject_explains_and_changes_nothing(support_client, user):
     request = deletion_request_open(by=None, requester=user.email, subject_user=user)
     response = support_client.post(
-        reverse(REQUESTS), {"action": "anonymise_requests", "_selected_action": [request.pk]}, follow=True
+        reverse(REQUESTS), {"action": "anonymise_requests", "_selected_action": [request.pk], "apply": "1"}, follow=True
     )
     assert "use Purge for a user" in response.content.decode()
     request.refresh_from_db()

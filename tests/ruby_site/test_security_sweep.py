@@ -59,11 +59,20 @@ POST_ONLY = {
     "teams_transcripts_connect",
     "teams_transcripts_disconnect",
     "teams_transcripts_fetch",
+    "suggestion_account_accept",
+    "suggestion_contact_accept",
+    "calendar_layout",
 }
 # Pages that only read: a POST is refused (405) before anything is looked up.
 GET_ONLY = {"event_detail", "sync_status"}
 # Pages whose GET sends the visitor on (an invitation link for a signed-in user, the end of the OAuth round trip).
-GET_REDIRECTS = {"invitation_accept", "outlook_callback", "outlook_connect_result", "teams_transcripts_callback"}
+GET_REDIRECTS = {
+    "invitation_accept",
+    "outlook_callback",
+    "outlook_connect_result",
+    "teams_transcripts_callback",
+    "csv_preview",
+}
 # Which object an <int:pk> URL takes, by the first word of its name.
 OBJECT_FOR = {
     "invitation": "invitation",

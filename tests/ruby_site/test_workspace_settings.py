@@ -113,7 +113,8 @@ def test_adding_an_internal_domain_marks_already_synced_attendees_internal(user_
     attendee = AttendeeFactory(event=event, email="pat@subsidiary.example", is_internal=False)
 
     user_client.post(
-        "/settings/workspace/", {**VALID, "internal_domains_text": "ruby-demo.example\nsubsidiary.example"}
+        "/settings/workspace/",
+        {**VALID, "internal_domains_text": "ruby-demo.example\nsubsidiary.example", "confirm_hidden": "1"},
     )
 
     attendee.refresh_from_db()

@@ -57,3 +57,12 @@ def test_demo_data_in_the_sandbox_connects_syncs_and_matches_demo_transcripts(se
     call_command("demo_data")
 
     assert (CalendarEvent.objects.count(), Transcript.objects.count(), SyncRun.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_demo_data_prints_the_port_from_the_environment(capsys, monkeypatch):
+    monkeypatch.setenv("PORT", "8114")
+
+    call_command("demo_data")
+
+    assert "Log in at http://127.0.0.1:8114/accounts/login/" in capsys.readouterr().out

@@ -4,7 +4,7 @@ demo loader in order: workspace and CRM (deals), the sandbox calendar (calendar_
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from calendar_sync.sandbox.demo import load_demo_calendar
+from calendar_sync.sandbox.demo import demo_base_url, load_demo_calendar
 from deals.demo import load_demo
 from ruby_site.demo import DEMO_PASSWORD
 from transcripts.demo import load_demo_transcripts
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Log in at http://127.0.0.1:8000/accounts/login/ as {result.admin.email} "
+                f"Log in at {demo_base_url()}/accounts/login/ as {result.admin.email} "
                 f"(or {result.member.email}) with password {DEMO_PASSWORD}"
             )
         )
