@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("calendar_sync.urls_events")),
     path("", include("calendar_sync.urls_privacy")),
     path("", include("calendar_sync.urls_sandbox")),
+    path("", include("calendar_sync.urls_webhooks")),
 ]

@@ -82,6 +82,7 @@ def test_setup_schedules_is_idempotent(db):
     assert sorted(Schedule.objects.values_list("func", flat=True)) == [
         "calendar_sync.tasks.retention_task",
         "calendar_sync.tasks.schedule_fanout",
+        "calendar_sync.tasks.subscriptions_renew_task",
     ]
     schedule = Schedule.objects.get(func="calendar_sync.tasks.schedule_fanout")
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1 and schedule.repeats == -1
