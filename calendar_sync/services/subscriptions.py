@@ -176,14 +176,20 @@ def subscriptions_renew_due(*, now: datetime | None = None) -> dict:
     """The schedule: every connected connection whose subscription is missing or due gets it renewed or
     recreated. Returns counts by outcome."""
     now = now or timezone.now()
-    if not push_base_url():
-        return {}
-    due = CalendarConnection.objects.filter(status=Status.CONNECTED).filter(
+    connected = CalendarConnection.objects.filter(status=Status.CONNECTED)
+    due = (connected if push_base_url() else connected.none()).filter(
         Q(subscription_id="") | Q(subscription_renew_at__isnull=True) | Q(subscription_renew_at__lte=now)
     )
     outcomes: Counter = Counter()
     for connection_id in due.values_list("pk", flat=True):
         outcomes[subscription_ensure(connection_id=connection_id, now=now)] += 1
+    # Notifications nobody took within a minute (a worker died, a race at a burst's end): process them now.
+    strays = PushNotification.objects.filter(received_at__lt=now - CLAIM_STALE_AFTER).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_STALE_AFTER)
+    )
+    for connection_id in set(strays.values_list("connection_id", flat=True)):
+        _enqueue(connection_id)
+        outcomes["strays_requeued"] += 1
     return dict(outcomes)
 
 
@@ -224,9 +230,18 @@ def push_notifications_accept(*, items: list) -> list[int]:
     connection_ids = sorted({pk for pk, _kind in rows})
     if rows:
         with transaction.atomic():
+            # An older row nobody has taken yet has its task still to run, and that task handles every row of
+            # the connection: enqueue only when there is none (1,000 notifications, one task). A row arriving
+            # as a leader finishes is caught by the leader's last look, and the renew schedule sweeps strays.
+            waiting = set(
+                PushNotification.objects.filter(connection_id__in=connection_ids, claimed_at__isnull=True)
+                .values_list("connection_id", flat=True)
+                .distinct()
+            )
             PushNotification.objects.bulk_create(list(rows.values()))
             for pk in connection_ids:
-                transaction.on_commit(lambda pk=pk: _enqueue(pk))
+                if pk not in waiting:
+                    transaction.on_commit(lambda pk=pk: _enqueue(pk))
     return connection_ids
 
 
