@@ -7,8 +7,9 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from calendar_sync.models import CalendarConnection
+from calendar_sync.models import CalendarConnection, SyncRun
 from calendar_sync.services import tokens
+from calendar_sync.services.sync import sync_connection
 from tests.e2e.helpers import screenshot, signup
 
 pytestmark = pytest.mark.e2e
@@ -51,10 +52,11 @@ def test_sign_up_connect_revoke_and_reconnect_in_the_sandbox(live_server, page, 
     card.locator("text=Revoke Ruby's access in the sandbox").click()
     page.click('button:has-text("Revoke Ruby\'s access")')
     expect(page.locator(".messages")).to_contain_text("access was revoked")
-    # The next token use (a sync refreshing after Graph refuses the revoked token) finds out.
+    # The next token use (a sync refreshing after Graph refuses the revoked token) finds out and records it.
     connection = CalendarConnection.objects.get(user__email="erin@fabrikam.example")
     with pytest.raises(tokens.ReconnectRequired):
         tokens.access_token_for(connection, force_refresh=True)
+    sync_connection(connection_id=connection.pk, trigger=SyncRun.Trigger.MANUAL)
 
     page.goto(f"{base}/settings/integrations/")
     expect(card).to_contain_text("Not connected")
