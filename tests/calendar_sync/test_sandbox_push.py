@@ -13,12 +13,13 @@ import responses
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from calendar_sync.models import CalendarConnection, CalendarEvent, SandboxSubscription, SyncRun
+from calendar_sync.models import CalendarConnection, CalendarEvent, SandboxEventChange, SandboxSubscription, SyncRun
 from calendar_sync.sandbox.demo import connect_in_sandbox
+from calendar_sync.sandbox.events import week_for
 from calendar_sync.sandbox.identities import identity_for
 from calendar_sync.services import subscriptions
 from calendar_sync.services.lifecycle import connection_disconnect
-from tests.factories import ConnectionFactory
+from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,30 @@ def test_card_says_paused_with_the_reason(user_client, user, settings):
     ConnectionFactory(user=user, push_paused_reason="Microsoft Graph is busy.")
 
     assert "paused: Microsoft Graph is busy." in user_client.get("/settings/integrations/").content.decode()
+
+
+def test_change_a_meeting_is_post_only_and_404_with_the_sandbox_off(user_client):
+    with SANDBOX:
+        assert user_client.get("/sandbox/microsoft/change-meeting").status_code == 405
+    with override_settings(MICROSOFT_SANDBOX=False):
+        assert (
+            user_client.post("/sandbox/microsoft/change-meeting", {"event_id": "x", "subject": "y"}).status_code == 404
+        )
+
+
+def test_change_a_meeting_only_changes_the_users_own_sandbox_week(user_client, member):
+    others = week_for(identity_for(member.email))[0]["id"]
+    with SANDBOX:
+        page = user_client.post(
+            "/sandbox/microsoft/change-meeting", {"event_id": others, "subject": "Hijacked"}, follow=True
+        ).content.decode()
+
+    assert "choose a meeting of this week" in page
+    assert not SandboxEventChange.objects.exists()
+
+
+def test_a_user_outside_any_workspace_gets_404_on_change_a_meeting(client, db):
+    loner = UserFactory(email="loner@ruby-demo.example", workspace=False)
+    client.force_login(loner)
+    with SANDBOX:
+        assert client.post("/sandbox/microsoft/change-meeting", {"event_id": "x", "subject": "y"}).status_code == 404
