@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from calendar_sync import graph
+from calendar_sync import graph, providers
 from calendar_sync.models import CalendarConnection, PushNotification, SyncRun
+from calendar_sync.selectors.push import live_updates_for
 from calendar_sync.services import subscriptions
 from calendar_sync.services.lifecycle import connection_disable, connection_disconnect, connection_mark_access_lost
 from calendar_sync.services.subscriptions import subscription_ensure, subscriptions_renew_due
@@ -310,3 +311,15 @@ def test_delete_of_an_already_gone_subscription_is_done(rsps):
     rsps.add(responses.DELETE, f"{SUBSCRIPTIONS}/gone", status=404)
 
     assert graph.delete_subscription(access_token="t", subscription_id="gone") is None
+
+
+def test_a_provider_without_push_gets_no_subscription_and_no_live_updates_line(connection, push_on, monkeypatch):
+    # An Exchange on-premise provider (EWS) declares no push: nothing is asked of it, the card says nothing.
+    class PullOnly:
+        def fetch_window(self, connection, *, start, end):
+            return iter(())
+
+    monkeypatch.setitem(providers.PROVIDERS, connection.provider, PullOnly())
+
+    assert subscription_ensure(connection_id=connection.pk) == "off"
+    assert live_updates_for(connection) == {"state": ""}
