@@ -13,7 +13,9 @@ import responses
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from calendar_sync import graph
 from calendar_sync.models import CalendarConnection, CalendarEvent, SandboxEventChange, SandboxSubscription, SyncRun
+from calendar_sync.sandbox import tokens
 from calendar_sync.sandbox.demo import connect_in_sandbox
 from calendar_sync.sandbox.events import week_for
 from calendar_sync.sandbox.identities import identity_for
@@ -118,8 +120,12 @@ def test_the_sandbox_renews_and_deletes(live, user):
 
 def test_a_personal_sandbox_account_has_no_mail_on_me(db):
     identity = identity_for("ann@hotmail.com")
+    with SANDBOX:
+        token = tokens.issue_tokens(identity, client_id="ruby-sandbox-client")["access_token"]
+        me = graph.get_me(token)
 
     assert identity["tid"] == "9188040d-6c67-4c5b-b112-36a304b66dad"
+    assert (me["mail"], me["userPrincipalName"]) == ("", "ann@hotmail.com")  # Graph's null, read as empty
 
 
 # --- the card ---------------------------------------------------------------------------
