@@ -368,3 +368,6 @@ class SandboxGrantAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from calendar_sync import admin_push  # noqa: E402,F401 - registers the live-updates models

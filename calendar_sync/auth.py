@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from msal.exceptions import MsalServiceError
 
 from calendar_sync import graph
 from calendar_sync.errors import ProviderError
+from calendar_sync.tenants import PERSONAL_TENANT_ID  # noqa: F401 - part of this client's contract
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,13 @@ SIGN_IN_SCOPES = [*SCOPES, "email"]
 
 # Refreshing that fails with these means only the user can fix it, by connecting again.
 PERMANENT_ERRORS = {"invalid_grant", "interaction_required", "consent_required", "login_required"}
-ADMIN_CONSENT_MARKERS = ("AADSTS65001", "AADSTS90094", "AADSTS90095", "consent_required")
+# The authority aliases that are not one tenant. Admin consent needs `organizations` or a tenant: "Do not use
+# 'common', as personal accounts cannot provide admin consent" (entra-docs v2-admin-consent.md).
+_MULTI_TENANT = {"common", "organizations", "consumers"}
+# An AADSTS code where Microsoft puts it: `error_codes` (token endpoint) or the start of error_description (the
+# authorize redirect has no error_codes). Only the code is read, never the text (reference-error-codes.md:
+# "Never use this field to react to an error in your code").
+_AADSTS_PREFIX = re.compile(r"\AAADSTS(\d{4,7}):")
 
 # A still-valid access token is reused without a lock; one expiring sooner than this is refreshed.
 REFRESH_MARGIN_SECONDS = 300
@@ -60,6 +68,9 @@ class AuthFlowError(ProviderError):
     TIMED_OUT = "timed_out"
     ACCESS_DENIED = "access_denied"
     ADMIN_CONSENT = "admin_consent"
+    WRONG_TENANT = "wrong_tenant"
+    UNKNOWN_APP = "unknown_app"
+    REDIRECT_MISMATCH = "redirect_mismatch"
     UNAVAILABLE = "unavailable"
     MALFORMED = "malformed"
     FAILED = "failed"
@@ -88,9 +99,31 @@ def authority() -> str:
     return f"{settings.MICROSOFT_LOGIN_URL}/{settings.MICROSOFT_TENANT}"
 
 
-def admin_consent_url() -> str:
-    query = urlencode({"client_id": settings.MICROSOFT_CLIENT_ID})
-    return f"{settings.MICROSOFT_LOGIN_URL}/{settings.MICROSOFT_TENANT}/adminconsent?{query}"
+def admin_consent_tenant() -> str:
+    """`organizations`, or the configured tenant when MICROSOFT_TENANT names one (a tenant id or domain)."""
+    tenant = (settings.MICROSOFT_TENANT or "").strip()
+    return "organizations" if not tenant or tenant.lower() in _MULTI_TENANT else tenant
+
+
+def admin_consent_url(*, redirect_uri: str, state: str = "") -> str:
+    """Microsoft's v2 admin-consent link: tenant, client_id, the scopes Ruby uses and a registered redirect_uri."""
+    query = {
+        "client_id": settings.MICROSOFT_CLIENT_ID,
+        "scope": " ".join(f"{settings.MICROSOFT_GRAPH_URL}/{scope}" for scope in SCOPES),
+        "redirect_uri": redirect_uri,
+    }
+    if state:
+        query["state"] = state
+    return f"{settings.MICROSOFT_LOGIN_URL}/{admin_consent_tenant()}/v2.0/adminconsent?{urlencode(query)}"
+
+
+def aadsts_code(result: dict) -> str:
+    """The AADSTS number of an error answer ("" when none), from error_codes or a strict prefix match."""
+    codes = result.get("error_codes")
+    if isinstance(codes, list) and codes and str(codes[0]).isdigit():
+        return str(codes[0])
+    match = _AADSTS_PREFIX.match(str(result.get("error_description", "")))
+    return match.group(1) if match else ""
 
 
 def _http_client() -> requests.Session:
@@ -146,16 +179,32 @@ def start_auth_flow(*, redirect_uri: str, login_hint: str = "", scopes: list[str
         raise AuthFlowError(AuthFlowError.UNAVAILABLE, reason=f"login_{exc.kind}") from exc
 
 
+# The AADSTS codes the connect pages explain (issue 12); every other code keeps the generic page with the code.
+_CODE_KINDS = {
+    "65001": (AuthFlowError.ADMIN_CONSENT, "consent_missing"),
+    "90094": (AuthFlowError.ADMIN_CONSENT, AuthFlowError.ADMIN_CONSENT),
+    "90095": (AuthFlowError.ADMIN_CONSENT, AuthFlowError.ADMIN_CONSENT),
+    "50020": (AuthFlowError.WRONG_TENANT, AuthFlowError.WRONG_TENANT),
+    "700016": (AuthFlowError.UNKNOWN_APP, AuthFlowError.UNKNOWN_APP),
+    "50011": (AuthFlowError.REDIRECT_MISMATCH, AuthFlowError.REDIRECT_MISMATCH),
+}
+
+
 def _error_from_microsoft(result: dict) -> AuthFlowError:
-    error = str(result.get("error", ""))
-    description = str(result.get("error_description", ""))
-    if error == "access_denied" and not any(m in description for m in ADMIN_CONSENT_MARKERS):
-        return AuthFlowError(AuthFlowError.ACCESS_DENIED)
-    if error == "consent_required" or any(m in description for m in ADMIN_CONSENT_MARKERS):
-        return AuthFlowError(AuthFlowError.ADMIN_CONSENT)
-    if error == "temporarily_unavailable" or error == "server_error":
-        return AuthFlowError(AuthFlowError.UNAVAILABLE, reason="microsoft_unavailable")
-    code = description.split(":", 1)[0][:20] if description.startswith("AADSTS") else error[:40]
+    """Classify by `error` (what Microsoft says to react to); the AADSTS number refines it only for the codes
+    the issue names, and is otherwise shown as is."""
+    error = str(result.get("error", ""))[:40]
+    number = aadsts_code(result)
+    code = f"AADSTS{number}" if number else error
+    if number in _CODE_KINDS:
+        kind, reason = _CODE_KINDS[number]
+        return AuthFlowError(kind, reason=reason, code=code)
+    if error == "access_denied":
+        return AuthFlowError(AuthFlowError.ACCESS_DENIED, code=code)
+    if error == "consent_required":
+        return AuthFlowError(AuthFlowError.ADMIN_CONSENT, code=code)
+    if error in ("temporarily_unavailable", "server_error"):
+        return AuthFlowError(AuthFlowError.UNAVAILABLE, reason="microsoft_unavailable", code=code)
     return AuthFlowError(AuthFlowError.FAILED, code=code)
 
 

@@ -129,6 +129,7 @@ def _send(
     access_token: str,
     params: dict | None = None,
     headers: dict | None = None,
+    json: dict | None = None,
     session: requests.Session | None = None,
     attempts: int = MAX_ATTEMPTS,
     max_wait: float = MAX_RETRY_AFTER_SECONDS,
@@ -146,7 +147,7 @@ def _send(
     for attempt in range(1, attempts + 1):
         try:
             response = session.request(
-                method, url, params=params, headers=all_headers, timeout=settings.MICROSOFT_HTTP_TIMEOUT
+                method, url, params=params, headers=all_headers, json=json, timeout=settings.MICROSOFT_HTTP_TIMEOUT
             )
         except requests.RequestException as exc:
             if attempt == attempts:
@@ -237,27 +238,9 @@ def get_me(access_token: str, *, session: requests.Session | None = None) -> dic
 # --- calendarView (sync) ------------------------------------------------------------------
 
 # Only what normalize.py stores: never `body` (product doc §8.3: a short preview only).
-CALENDAR_VIEW_SELECT = (
-    "id",
-    "iCalUId",
-    "seriesMasterId",
-    "type",
-    "subject",
-    "start",
-    "end",
-    "originalStartTimeZone",
-    "isAllDay",
-    "location",
-    "bodyPreview",
-    "organizer",
-    "attendees",
-    "isOnlineMeeting",
-    "onlineMeeting",
-    "onlineMeetingProvider",
-    "sensitivity",
-    "showAs",
-    "isCancelled",
-    "webLink",
+CALENDAR_VIEW_SELECT = tuple(
+    "id,iCalUId,seriesMasterId,type,subject,start,end,originalStartTimeZone,isAllDay,location,bodyPreview,organizer,"
+    "attendees,isOnlineMeeting,onlineMeeting,onlineMeetingProvider,sensitivity,showAs,isCancelled,webLink".split(",")
 )
 # Graph's default page is 10 events; ask for its maximum so a week is one or a few requests.
 CALENDAR_PAGE_SIZE = 1000
@@ -345,17 +328,69 @@ def iter_calendar_view(
 
 # --- subscriptions (disconnect / push) ----------------------------------------------------
 
+# me/events with every change type (subscription resource reference: "created, updated, deleted").
+SUBSCRIPTION_RESOURCE = "me/events"
+SUBSCRIPTION_CHANGE_TYPE = "created,updated,deleted"
 
-def delete_subscription(*, access_token: str, subscription_id: str, session: requests.Session | None = None) -> None:
-    """DELETE a change-notification subscription. 404 counts as done: Graph already expired or removed
-    it, which is the state we want. Raises GraphAuthError / GraphTransientError / GraphError."""
-    url = graph_url(f"/v1.0/subscriptions/{requests.utils.quote(subscription_id, safe='')}")
-    _send(
-        "DELETE",
-        url,
-        access_token=access_token,
-        session=session,
-        attempts=SUBSCRIPTION_ATTEMPTS,
-        max_wait=SUBSCRIPTION_MAX_WAIT_SECONDS,
-        done_statuses=frozenset({200, 202, 204, 404}),
-    )
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    expires_at: datetime  # what Graph granted (persist this), not what was asked for
+
+
+def _parse_time(value) -> datetime | None:
+    try:  # Graph writes seven fractional digits ("…45.9356913Z"); Python 3.11 reads them
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _subscription_call(method: str, subscription_id: str, body: dict | None, **kwargs) -> Subscription | None:
+    """One subscription request through _send (two attempts, short waits): the Subscription Graph answered, or
+    None for a DELETE (404 counts as done: already gone, the state we want)."""
+    tail = f"/{requests.utils.quote(subscription_id, safe='')}" if subscription_id else ""
+    done = frozenset({200, 202, 204, 404}) if method == "DELETE" else None
+    response, made = _send(
+        method, graph_url(f"/v1.0/subscriptions{tail}"), json=body, done_statuses=done,
+        attempts=SUBSCRIPTION_ATTEMPTS, max_wait=SUBSCRIPTION_MAX_WAIT_SECONDS, **kwargs,
+    )  # fmt: skip
+    if method == "DELETE":
+        return None
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise GraphError(NOT_JSON, status=response.status_code, requests_made=made) from exc
+    expires = _parse_time(data.get("expirationDateTime")) if isinstance(data, dict) else None
+    if expires is None or not isinstance(data.get("id"), str) or not data["id"]:
+        raise GraphError(BAD_SHAPE, status=response.status_code, requests_made=made)
+    return Subscription(id=data["id"], expires_at=expires)
+
+
+def create_subscription(
+    *, access_token: str, notification_url: str, lifecycle_url: str, client_state: str, expires_at: datetime, **kw
+) -> Subscription:
+    """POST /v1.0/subscriptions on me/events (201 Created). Graph first validates both URLs; a failed validation
+    is a 400 (GraphError). Raises GraphAuthError / GraphTransientError / GraphError."""
+    body = {
+        "changeType": SUBSCRIPTION_CHANGE_TYPE,
+        "notificationUrl": notification_url,
+        "lifecycleNotificationUrl": lifecycle_url,
+        "resource": SUBSCRIPTION_RESOURCE,
+        "expirationDateTime": _graph_time(expires_at),
+        "clientState": client_state,
+    }
+    return _subscription_call("POST", "", body, access_token=access_token, **kw)
+
+
+def renew_subscription(*, access_token: str, subscription_id: str, expires_at: datetime, **kw) -> Subscription:
+    """PATCH /v1.0/subscriptions/{id} with a new expirationDateTime (200 OK); renewing also reauthorizes. A 404
+    (Graph removed it) is a GraphError with status 404. Raises like create_subscription."""
+    body = {"expirationDateTime": _graph_time(expires_at)}
+    return _subscription_call("PATCH", subscription_id, body, access_token=access_token, **kw)
+
+
+def delete_subscription(*, access_token: str, subscription_id: str, **kw) -> None:
+    """DELETE a change-notification subscription (204; 404 = already gone). Raises like create_subscription."""
+    _subscription_call("DELETE", subscription_id, None, access_token=access_token, **kw)

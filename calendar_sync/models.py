@@ -39,9 +39,13 @@ class CalendarConnection(models.Model):
     sync_private = models.BooleanField("Sync private appointments", default=False)
     sync_only_online = models.BooleanField("Sync only online meetings", default=False)
     delta_link = models.TextField(blank=True)
-    subscription_id = models.CharField(max_length=128, blank=True)
+    # Change notifications (issue 12): the expiry is what Graph returned; renew_at is when Ruby renews it.
+    subscription_id = models.CharField(max_length=128, blank=True, db_index=True)
     subscription_expires_at = models.DateTimeField(null=True, blank=True)
-    subscription_client_state = models.CharField(max_length=128, blank=True)
+    subscription_renew_at = models.DateTimeField(null=True, blank=True)
+    subscription_client_state = StrictEncryptedTextField(blank=True, default="")
+    push_paused_reason = models.TextField(blank=True, help_text="Why live updates are paused, in plain words.")
+    push_last_change_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
@@ -76,6 +80,7 @@ class SyncRun(models.Model):
         MANUAL = "manual", "Sync now"
         SCHEDULE = "schedule", "Schedule"
         WEBHOOK = "webhook", "Change notification"
+        CONNECT = "connect", "First sync"
         COMMAND = "command", "Command"
 
     class Status(models.TextChoices):
@@ -387,3 +392,7 @@ class SandboxGrant(models.Model):
 
     def __str__(self) -> str:
         return f"Sandbox grant {self.tenant_id}/{self.object_id} (generation {self.generation})"
+
+
+# The push inbox and the sandbox's subscriptions live in their own module (this one is near its size limit).
+from calendar_sync.models_push import PushNotification, SandboxEventChange, SandboxSubscription  # noqa: E402,F401

@@ -7,6 +7,11 @@ from django_q.models import Schedule
 
 from calendar_sync.services.deletion_requests import deletion_request_run
 from calendar_sync.services.retention import retention_close_out
+from calendar_sync.services.subscriptions import (
+    push_notifications_process,
+    subscription_ensure,
+    subscriptions_renew_due,
+)
 from calendar_sync.services.sync import sync_connection, sync_schedule_fanout
 from ruby_site.models import User
 
@@ -22,6 +27,24 @@ def sync_connection_task(connection_id: int, trigger: str, run_id: int | None = 
 def schedule_fanout() -> int:
     """Every minute (setup_schedules): queue a sync for each connection whose workspace interval elapsed."""
     return sync_schedule_fanout()
+
+
+# --- live updates (change notifications) ------------------------------------------------------
+
+
+def push_notifications_task(connection_id: int) -> str:
+    """After an accepted notification: coalesce the burst and act once (see push_notifications_process)."""
+    return push_notifications_process(connection_id=connection_id)
+
+
+def subscription_ensure_task(connection_id: int) -> str:
+    """After Connect: create the connection's change-notification subscription (when push is on)."""
+    return subscription_ensure(connection_id=connection_id)
+
+
+def subscriptions_renew_task() -> dict:
+    """Every 15 minutes (setup_schedules): renew subscriptions that are due, recreate missing ones."""
+    return subscriptions_renew_due()
 
 
 # --- privacy ---------------------------------------------------------------------------------

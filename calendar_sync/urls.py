@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("calendar_sync.urls_suggestions")),
     path("", include("calendar_sync.urls_privacy")),
     path("", include("calendar_sync.urls_sandbox")),
+    path("", include("calendar_sync.urls_webhooks")),
 ]

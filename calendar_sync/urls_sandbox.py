@@ -7,4 +7,6 @@ urlpatterns = [
     path("sandbox/microsoft/authorize", views.sandbox_authorize, name="sandbox_authorize"),
     path("sandbox/microsoft/consent", views.sandbox_consent, name="sandbox_consent"),
     path("sandbox/microsoft/revoke", views.sandbox_revoke, name="sandbox_revoke"),
+    path("sandbox/microsoft/change-meeting", views.sandbox_change_meeting, name="sandbox_change_meeting"),
+    path("sandbox/microsoft/lifecycle", views.sandbox_lifecycle, name="sandbox_lifecycle"),
 ]

@@ -5,24 +5,13 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
 
 from ruby_site import services
+from ruby_site.domains import (
+    FREE_MAIL_DOMAINS,  # noqa: F401 - re-exported; the list lives in domains.py
+    is_free_mail,
+)
 from ruby_site.selectors import open_invitation
 
 INVITATION_SESSION_KEY = "ruby_invitation_token"
-FREE_MAIL_DOMAINS = {
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "msn.com",
-    "yahoo.com",
-    "icloud.com",
-    "me.com",
-    "proton.me",
-    "protonmail.com",
-    "aol.com",
-    "gmx.com",
-}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -60,5 +49,5 @@ def _join_or_create_workspace(request, user, form) -> None:
     domain = user.email.rsplit("@", 1)[-1].lower()
     # A company domain is internal by default; a free-mail domain never is (gmail.com colleagues
     # are not "your organisation").
-    internal = [] if domain in FREE_MAIL_DOMAINS else [domain]
+    internal = [] if is_free_mail(domain) else [domain]
     services.workspace_create(owner=user, name=name or f"{domain} workspace", internal_domains=internal)

@@ -45,11 +45,12 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_https_url(name: str, default: str) -> str:
-    """A base URL that must be https (MSAL refuses anything else for an authority)."""
+def env_https_url(name: str, default: str, *, allow_http: bool = False) -> str:
+    """A base URL that must be https (MSAL refuses anything else for an authority); `allow_http` also takes
+    http (development only)."""
     value = env_str(name, default)
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc:
+    if parts.scheme not in (("https", "http") if allow_http else ("https",)) or not parts.netloc:
         raise ImproperlyConfigured(f"{name} must be an https URL such as {default}; got {value!r}.")
     if parts.query or parts.fragment:
         raise ImproperlyConfigured(f"{name} must not carry a query or fragment; got {value!r}.")

@@ -38,7 +38,8 @@ if not DEBUG and not ALLOWED_HOSTS:
 
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 if PUBLIC_BASE_URL:
-    PUBLIC_BASE_URL = env_https_url("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
+    # https; http only with DEBUG=1, for a local Microsoft stand-in calling http://127.0.0.1:8000 (issue 12).
+    PUBLIC_BASE_URL = env_https_url("PUBLIC_BASE_URL", PUBLIC_BASE_URL, allow_http=DEBUG)
 CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL] if PUBLIC_BASE_URL else []
 
 INSTALLED_APPS = [

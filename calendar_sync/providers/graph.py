@@ -13,7 +13,7 @@ from calendar_sync import auth, graph
 from calendar_sync.errors import ProviderError
 from calendar_sync.models import CalendarConnection
 from calendar_sync.normalize import MalformedEvent, normalize_event
-from calendar_sync.providers.base import ProviderPage
+from calendar_sync.providers.base import ProviderPage, PushSubscription
 from calendar_sync.services import tokens
 
 RECONNECT_FALLBACK = "Microsoft no longer accepts Ruby's access; reconnect Outlook Calendar."
@@ -49,12 +49,54 @@ def _graph_message(error: graph.GraphError, messages: dict[str, str]) -> str:
     return template.format(status=error.status, code=error.code)
 
 
+_PUSH_MESSAGES = {
+    graph.TIMEOUT: "Microsoft Graph did not answer when Ruby asked for change notifications.",
+    graph.UNREACHABLE: "Microsoft Graph could not be reached to set up change notifications.",
+    graph.BUSY: "Microsoft Graph is busy (HTTP {status}); Ruby tries again at the next renewal.",
+    graph.REFUSED: "Microsoft refused the subscription (HTTP {status} {code}).",
+    graph.BAD_SHAPE: "Microsoft Graph answered the subscription request in an unexpected shape.",
+}
+
+
 def describe_subscription_error(error: graph.GraphError) -> str:
     """Why a subscription could not be removed at Microsoft, in plain words."""
     return _graph_message(error, _SUBSCRIPTION_MESSAGES)
 
 
 class GraphProvider:
+    supports_push = True
+    push_url_names = ("microsoft_notifications", "microsoft_lifecycle")
+
+    def push_subscribe(
+        self, connection: CalendarConnection, *, notification_url: str, lifecycle_url: str, client_state: str,
+        expires_at: datetime,
+    ) -> PushSubscription:  # fmt: skip
+        made = graph.create_subscription(
+            access_token=tokens.access_token_for(connection), notification_url=notification_url,
+            lifecycle_url=lifecycle_url, client_state=client_state, expires_at=expires_at,
+        )  # fmt: skip
+        return PushSubscription(id=made.id, expires_at=made.expires_at)
+
+    def push_renew(self, connection: CalendarConnection, *, subscription_id: str, expires_at: datetime):
+        renewed = graph.renew_subscription(
+            access_token=tokens.access_token_for(connection), subscription_id=subscription_id, expires_at=expires_at
+        )
+        return PushSubscription(id=renewed.id, expires_at=renewed.expires_at)
+
+    def push_error_is_gone(self, error: ProviderError) -> bool:
+        return isinstance(error, graph.GraphError) and error.status == 404
+
+    def describe_push(self, error: ProviderError) -> str:
+        if isinstance(error, graph.GraphError) and error.kind == graph.HTTP_ERROR and error.status == 400:
+            # Graph refuses to create a subscription whose validation call failed (subscription-post-subscriptions).
+            return (
+                f"Microsoft could not reach Ruby's webhook address to validate it (HTTP 400 {error.code}). "
+                "Check that PUBLIC_BASE_URL is reachable from the internet."
+            )
+        if isinstance(error, graph.GraphError):
+            return _graph_message(error, _PUSH_MESSAGES)
+        return self.describe(error)
+
     def fetch_window(self, connection: CalendarConnection, *, start: datetime, end: datetime) -> Iterator[ProviderPage]:
         token = tokens.access_token_for(connection)
         pages = graph.iter_calendar_view(

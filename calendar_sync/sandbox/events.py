@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.utils import timezone
 
+from calendar_sync.models import SandboxEventChange
+
 # Graph may return fewer events than asked for; the sandbox serves small pages so the demo exercises
 # @odata.nextLink (Graph's own default page is 10).
 SANDBOX_MAX_PAGE_SIZE = 6
@@ -332,9 +334,19 @@ def _graph_event(spec: dict, today: date) -> dict:
 
 
 def week_for(identity: dict, *, today: date | None = None) -> list[dict]:
-    """Every sandbox event of the identity's week, in start order (recurring series expanded)."""
+    """Every sandbox event of the identity's week, in start order (recurring series expanded), with the meetings
+    changed on the sandbox page ("Change a meeting") as changed."""
     today = today or timezone.now().astimezone(UTC).date()
     events = [_graph_event(spec, today) for spec in _spec(identity, today)]
+    changed = dict(
+        SandboxEventChange.objects.filter(
+            tenant_id=identity.get("tid", ""), object_id=identity.get("oid", "")
+        ).values_list("event_id", "subject")
+    )
+    for event in events:
+        if event["id"] in changed:
+            event["subject"] = changed[event["id"]]
+            event["@odata.etag"] = 'W/"' + hashlib.sha256(changed[event["id"]].encode()).hexdigest()[:16] + '"'
     return sorted(events, key=lambda e: (e["start"]["dateTime"], e["id"]))
 
 
@@ -370,9 +382,7 @@ def calendar_view(identity: dict, url: str) -> tuple[int, dict, dict]:
     page_size = max(1, min(top, SANDBOX_MAX_PAGE_SIZE))
 
     def overlaps(event: dict) -> bool:
-        ev_start = _parse_time(event["start"]["dateTime"][:19])
-        ev_end = _parse_time(event["end"]["dateTime"][:19])
-        return ev_start < end and ev_end > start
+        return _parse_time(event["start"]["dateTime"][:19]) < end and _parse_time(event["end"]["dateTime"][:19]) > start
 
     events = [e for e in week_for(identity) if overlaps(e)]
     selected = [f.strip() for f in query.get("$select", "").split(",") if f.strip()]

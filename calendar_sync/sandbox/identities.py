@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+from calendar_sync.tenants import PERSONAL_TENANT_ID
+from ruby_site.domains import is_free_mail
+
 _NAMESPACE = uuid.UUID("6f1c2f4e-4a57-4d0f-9a3b-5b7e0d2c9a11")
 MISMATCH_DOMAIN = "contoso.example"
 
@@ -16,8 +19,10 @@ def _tenant_id(domain: str) -> str:
 def identity_for(email: str, name: str = "") -> dict:
     email = email.strip()
     domain = email.rsplit("@", 1)[-1].lower()
+    # A free-mail address signs in as a personal Microsoft account: Microsoft's consumer tenant, and Graph's /me
+    # has no `mail` (the address is the userPrincipalName).
     return {
-        "tid": _tenant_id(domain),
+        "tid": PERSONAL_TENANT_ID if is_free_mail(domain) else _tenant_id(domain),
         "oid": str(uuid.uuid5(_NAMESPACE, f"user:{email.lower()}")),
         "email": email,
         "upn": email,

@@ -16,11 +16,13 @@ from django.conf import settings
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from calendar_sync.sandbox import events, teams, tokens
+from calendar_sync.sandbox import events, push, teams, tokens
 from calendar_sync.sandbox.tokens import identity_from_access_token  # noqa: F401 - part of the contract
+from calendar_sync.tenants import PERSONAL_TENANT_ID
 
 _OPENID = re.compile(r"^/(?P<tenant>[^/]+)(?:/v2\.0)?/\.well-known/openid-configuration$")
 _TOKEN = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
+_SUBSCRIPTION = re.compile(r"^/v1\.0/subscriptions/(?P<id>[^/]+)(?P<reauthorize>/reauthorize)?$")
 
 
 def _response(request, status: int, body: dict, headers: dict | None = None) -> requests.Response:
@@ -31,7 +33,9 @@ def _response(request, status: int, body: dict, headers: dict | None = None) -> 
     response.encoding = "utf-8"
     response.url = request.url
     response.request = request
-    response.reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}.get(status, "")
+    response.reason = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized"}.get(
+        status, "Not Found" if status == 404 else ""
+    )
     return response
 
 
@@ -172,7 +176,8 @@ class SandboxAdapter(BaseAdapter):
                     "@odata.context": f"{settings.MICROSOFT_GRAPH_URL}/v1.0/$metadata#users/$entity",
                     "id": identity["oid"],
                     "displayName": identity["name"],
-                    "mail": identity["email"],
+                    # Personal accounts have no `mail`; their address is the userPrincipalName (graph_ews.md A.7).
+                    "mail": None if identity["tid"] == PERSONAL_TENANT_ID else identity["email"],
                     "userPrincipalName": identity["upn"],
                 },
             )
@@ -184,7 +189,30 @@ class SandboxAdapter(BaseAdapter):
             if isinstance(body, str):
                 return _text_response(request, status, body, headers)
             return _response(request, status, body, headers)
+        if url.path.startswith("/v1.0/subscriptions"):
+            return self._subscriptions(request, url, identity)
         return _response(request, 404, _graph_error("ResourceNotFound", "Unknown sandbox Graph resource."))
+
+    def _subscriptions(self, request, url, identity):
+        base = settings.MICROSOFT_GRAPH_URL
+        raw = request.body or b""
+        raw = raw.encode("utf-8") if isinstance(raw, str) else raw
+        match = _SUBSCRIPTION.match(url.path)
+        if request.method == "POST" and url.path == "/v1.0/subscriptions":
+            status, body = push.subscription_create(identity, raw, base)
+        elif match and match["reauthorize"] and request.method == "POST":
+            status, body = push.subscription_reauthorize(identity, match["id"])
+        elif match and request.method == "PATCH":
+            status, body = push.subscription_renew(identity, match["id"], raw, base)
+        elif match and request.method == "DELETE":
+            status, body = push.subscription_delete(identity, match["id"])
+        else:
+            return _response(request, 404, _graph_error("ResourceNotFound", "Unknown sandbox Graph resource."))
+        if body is None:
+            response = _response(request, status, {})
+            response._content = b""
+            return response
+        return _response(request, status, body)
 
 
 def _origin(base_url: str) -> str:

@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from calendar_sync.models import CalendarConnection
-from calendar_sync.sandbox import tokens
+from calendar_sync.models import CalendarConnection, SandboxEventChange
+from calendar_sync.sandbox import push, tokens
+from calendar_sync.sandbox.events import week_for
 from calendar_sync.sandbox.identities import identities_for, identity_for
 from calendar_sync.selectors.connection import connection_for
 from ruby_site.access import member_required
@@ -142,5 +143,54 @@ def sandbox_revoke(request):
     return render(
         request,
         "calendar_sync/sandbox_revoke.html",
-        {"identity": identity, "grant": tokens.grant_for(identity)},
+        {
+            "identity": identity,
+            "grant": tokens.grant_for(identity),
+            "meetings": [(e["id"], e["subject"]) for e in week_for(identity) if e["attendees"]],
+            "lifecycle_events": push_lifecycle_events(),
+        },
     )
+
+
+def push_lifecycle_events() -> list[str]:
+    return ["missed", "reauthorizationRequired", "subscriptionRemoved"]
+
+
+def _delivery_words(statuses: list) -> str:
+    if not statuses:
+        return "Ruby has no change-notification subscription here (live updates are off), so nothing was sent."
+    answers = ", ".join(f"HTTP {s}" if s else "no answer" for s in statuses)
+    return f"Microsoft notified Ruby ({answers})."
+
+
+@member_required
+@require_POST
+def sandbox_change_meeting(request):
+    """Change a sandbox meeting's subject as its organiser would, then notify Ruby like Graph does (DEBUG only)."""
+    _require_sandbox(request)
+    identity = _current_identity(request.user)
+    event_id = request.POST.get("event_id", "")
+    subject = " ".join(request.POST.get("subject", "").split())[:200]
+    if event_id not in {e["id"] for e in week_for(identity)} or not subject:
+        messages.error(request, "Sandbox: choose a meeting of this week and type its new subject.")
+        return redirect("sandbox_revoke")
+    SandboxEventChange.objects.update_or_create(
+        tenant_id=identity["tid"], object_id=identity["oid"], event_id=event_id, defaults={"subject": subject}
+    )
+    statuses = push.notify_change(identity, event_id=event_id)
+    messages.success(request, f"Sandbox: the meeting is now “{subject}”. {_delivery_words(statuses)}")
+    return redirect("sandbox_revoke")
+
+
+@member_required
+@require_POST
+def sandbox_lifecycle(request):
+    """Send a lifecycle notification to Ruby, as Graph would (DEBUG only)."""
+    _require_sandbox(request)
+    event = request.POST.get("event", "")
+    if event not in push_lifecycle_events():
+        messages.error(request, "Sandbox: unknown lifecycle event.")
+        return redirect("sandbox_revoke")
+    statuses = push.notify_lifecycle(_current_identity(request.user), event=event)
+    messages.success(request, f"Sandbox: sent “{event}”. {_delivery_words(statuses)}")
+    return redirect("sandbox_revoke")

@@ -12,12 +12,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
+from django_q import tasks as q_tasks
 
 from calendar_sync import auth, graph
 from calendar_sync.auth import AuthFlowError
-from calendar_sync.models import CalendarConnection
+from calendar_sync.models import CalendarConnection, SyncRun
 from calendar_sync.selectors.connection import connection_for, live_connection_other_than
 from calendar_sync.services.lifecycle import connection_mark_connected
+from calendar_sync.services.subscriptions import push_enabled_for
+from calendar_sync.services.sync import SyncNotPossible, sync_request
 from ruby_site.errors import UserFacingError
 from ruby_site.models import AuditEntry, User, Workspace
 from ruby_site.services import audit_record
@@ -36,6 +39,23 @@ _FLOW_MESSAGES = {
         "Your organisation requires an administrator to approve Ruby before anyone can connect. "
         "A Microsoft 365 admin of your organisation must approve Ruby once with the link below; "
         "after that, connect again."
+    ),
+    (AuthFlowError.ADMIN_CONSENT, "consent_missing"): (
+        "Nobody has agreed yet to let Ruby read calendars in your organisation, and your organisation does not let "
+        "you agree on your own. A Microsoft 365 admin of your organisation must approve Ruby once with the link "
+        "below; after that, connect again."
+    ),
+    (AuthFlowError.WRONG_TENANT, AuthFlowError.WRONG_TENANT): (
+        "The Microsoft account you signed in with belongs to another organisation than the one Ruby is set up for, "
+        "and it is not a guest there. Sign in with your own work account, or ask your admin to add you."
+    ),
+    (AuthFlowError.UNKNOWN_APP, AuthFlowError.UNKNOWN_APP): (
+        "Microsoft does not know Ruby's app in your organisation (it may not be installed there, or Ruby is set up "
+        "with the wrong app id or tenant). Ask your Ruby administrator to check the Microsoft app settings."
+    ),
+    (AuthFlowError.REDIRECT_MISMATCH, AuthFlowError.REDIRECT_MISMATCH): (
+        "Ruby's sign-in return address is not registered with its Microsoft app, so Microsoft refused to send you "
+        "back. Your Ruby administrator must add this server's callback address to the app's redirect URIs."
     ),
     (AuthFlowError.UNAVAILABLE, "microsoft_unavailable"): (
         "Microsoft's sign-in service is unavailable right now; try again shortly."
@@ -80,15 +100,20 @@ class ConnectRefused(UserFacingError):
 
 
 class ConnectFailed(UserFacingError):
-    """The sign-in did not complete. `code` is the AuthFlowError kind (the page shows e.g. the admin-consent link)."""
+    """The sign-in did not complete. `code` is the AuthFlowError kind (the page shows e.g. the admin-consent link);
+    `microsoft_code` Microsoft's own code (e.g. AADSTS50011), shown for the admin."""
+
+    def __init__(self, message: str, *, code: str | None = None, microsoft_code: str = ""):
+        super().__init__(message, code=code)
+        self.microsoft_code = microsoft_code
 
 
 def sign_in_failure(exc: AuthFlowError) -> ConnectFailed:
     """The user's words for a sign-in that did not complete (also used by the Teams transcripts grant)."""
     message = _FLOW_MESSAGES.get((exc.kind, exc.reason)) or (
-        f"Microsoft did not complete the sign-in ({exc.code or 'no reason given'}). Try connecting again."
+        f"Microsoft did not complete the sign-in ({exc.code or 'no reason given'}). Try again or contact your admin."
     )
-    return ConnectFailed(message, code=exc.kind)
+    return ConnectFailed(message, code=exc.kind, microsoft_code=exc.code)
 
 
 def _disabled_message() -> str:
@@ -275,4 +300,20 @@ def connection_complete(
             message=linked_elsewhere_message,
             microsoft_email=microsoft_email,
         )
+    _after_connect(connection)
     return connection
+
+
+def _after_connect(connection: CalendarConnection) -> None:
+    """A completed Connect or reconnect: live updates are set up (when PUBLIC_BASE_URL is on) and the first sync
+    is queued at once — the card shows its progress line as for Sync now."""
+    if push_enabled_for(connection):
+        transaction.on_commit(
+            lambda: q_tasks.async_task(
+                "calendar_sync.tasks.subscription_ensure_task", connection.pk, task_name=f"push-ensure-{connection.pk}"
+            )
+        )
+    try:
+        sync_request(connection=connection, trigger=SyncRun.Trigger.CONNECT)
+    except SyncNotPossible:  # one is already queued or running: it reads the week with the new access
+        pass

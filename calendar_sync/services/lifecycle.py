@@ -23,7 +23,12 @@ from ruby_site.models import AuditEntry, User, Workspace
 from ruby_site.services import audit_record
 
 Status = CalendarConnection.Status
-SUBSCRIPTION_FIELDS = ["subscription_id", "subscription_expires_at", "subscription_client_state"]
+SUBSCRIPTION_FIELDS = [
+    "subscription_id",
+    "subscription_expires_at",
+    "subscription_renew_at",
+    "subscription_client_state",
+]
 
 
 def _today_label(when=None) -> str:
@@ -33,6 +38,7 @@ def _today_label(when=None) -> str:
 def subscription_fields_clear(connection: CalendarConnection) -> None:
     connection.subscription_id = ""
     connection.subscription_expires_at = None
+    connection.subscription_renew_at = None
     connection.subscription_client_state = ""
 
 
@@ -263,7 +269,11 @@ def connection_mark_connected(
 
 def _mark_not_connected(*, connection: CalendarConnection, reason: str, last_error: str) -> CalendarConnection:
     """Not connected with `reason` (shown on the card), the dead tokens dropped, one ACCESS_LOST audit entry.
-    Only a connected connection changes, so calling it twice (or on a disabled one) changes nothing."""
+    Only a connected connection changes, so calling it twice (or on a disabled one) changes nothing. The
+    change-notification subscription goes too: removed at the provider while a cached access token may still
+    work (best effort — without access it expires on its own), and forgotten here either way."""
+    if connection.status == CalendarConnection.Status.CONNECTED:
+        subscription_delete_best_effort(connection=connection)
     with transaction.atomic():
         row = CalendarConnection.objects.select_for_update().get(pk=connection.pk)
         if row.status == CalendarConnection.Status.CONNECTED:
@@ -271,9 +281,19 @@ def _mark_not_connected(*, connection: CalendarConnection, reason: str, last_err
             row.status_reason = reason
             row.last_error = last_error
             row.token_cache = ""
-            row.save(update_fields=["status", "status_reason", "last_error", "token_cache", "updated_at"])
+            subscription_fields_clear(row)
+            row.save(
+                update_fields=[
+                    "status",
+                    "status_reason",
+                    "last_error",
+                    "token_cache",
+                    *SUBSCRIPTION_FIELDS,
+                    "updated_at",
+                ]
+            )
             audit_record(action=AuditEntry.Action.ACCESS_LOST, workspace=row.workspace, obj=row, reason=last_error)
-    for field in ("status", "status_reason", "last_error", "token_cache"):
+    for field in ("status", "status_reason", "last_error", "token_cache", *SUBSCRIPTION_FIELDS):
         setattr(connection, field, getattr(row, field))
     return connection
 

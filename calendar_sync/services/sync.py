@@ -24,7 +24,7 @@ from calendar_sync.normalize import NormalizedEvent
 from calendar_sync.providers import ProviderError, provider_for
 from calendar_sync.services.lifecycle import NOT_CONNECTED, connection_mark_access_lost, connection_mark_refused
 from calendar_sync.services.linking import link_events
-from calendar_sync.services.sync_store import Plan, internal_domains_for, store_plan
+from calendar_sync.services.sync_store import Plan, internal_domains_for, is_internal_address, store_plan
 from calendar_sync.signals import events_changed
 from ruby_site.errors import UserFacingError
 
@@ -59,7 +59,7 @@ def skip_reason(event: NormalizedEvent, *, connection: CalendarConnection, inter
     if connection.sync_only_online and not event.join_url:
         return "not_online"
     # No external person (organizer or attendee) = internal, the owner's solo appointments included.
-    if not any(a.domain and a.domain not in internal for a in event.attendees):
+    if not any(a.domain and not is_internal_address(a.email, internal) for a in event.attendees):
         return "internal"
     return None
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from calendar_sync.models import CalendarConnection, CalendarEvent, EventActivity, EventAttendee, SyncRun
 from calendar_sync.normalize import NormalizedEvent
+from ruby_site.domains import is_free_mail
 from ruby_site.selectors import email_domain
 
 # The CalendarEvent columns a sync owns. Never state/discarded_*, account, deal or processed_at:
@@ -55,14 +56,24 @@ class Plan:
 
 
 def internal_domains_for(connection: CalendarConnection) -> frozenset[str]:
+    """Who counts as internal for this connection: the workspace's internal domains and the owner's domain (the
+    Ruby and the Microsoft address) — except free-mail domains, which never are (an outlook.com owner's other
+    outlook.com attendees are customers, not colleagues; issue 12). The owner's own addresses are always internal,
+    so the set also holds them, whole (entries with "@"; domains never contain one)."""
     domains = {d.strip().lower().lstrip("@") for d in (connection.workspace.internal_domains or []) if d}
-    owner_domain = email_domain(connection.user.email)
-    if owner_domain:
-        domains.add(owner_domain)
-    if connection.email:
-        domains.add(email_domain(connection.email))
+    addresses = set()
+    for email in (connection.user.email, connection.email):
+        if email and "@" in email:
+            domains.add(email_domain(email))
+            addresses.add(email.strip().lower())
     domains.discard("")
-    return frozenset(domains)
+    return frozenset({d for d in domains if not is_free_mail(d)} | addresses)
+
+
+def is_internal_address(email: str, internal: frozenset[str]) -> bool:
+    """The one rule for an attendee's internal mark: an internal domain, or the owner's own address."""
+    email = (email or "").strip().lower()
+    return bool(email) and (email_domain(email) in internal or email in internal)
 
 
 def attendees_reflag_internal(*, workspace) -> int:
@@ -75,7 +86,7 @@ def attendees_reflag_internal(*, workspace) -> int:
         flips = {True: [], False: []}
         rows = EventAttendee.objects.filter(event__connection=connection).values_list("pk", "email", "is_internal")
         for pk, email, is_internal in rows.iterator(chunk_size=2000):
-            flag = email_domain(email) in internal
+            flag = is_internal_address(email, internal)
             if flag != is_internal:
                 flips[flag].append(pk)
         for flag, pks in flips.items():
@@ -149,7 +160,7 @@ def store_plan(
                         a.response,
                         a.attendee_type,
                         a.is_organizer,
-                        bool(a.domain) and a.domain in internal,
+                        is_internal_address(a.email, internal),
                     )
                     for obj in to_write
                     for a in plan.kept[obj.provider_event_id].attendees

@@ -15,6 +15,8 @@ from calendar_sync.auth import AuthFlowError
 from calendar_sync.selectors.connection import integrations_context
 from calendar_sync.services.connection import ConnectFailed, ConnectRefused, connection_begin, connection_complete
 from ruby_site.access import member_required
+from ruby_site.domains import is_free_mail
+from ruby_site.selectors import email_domain
 
 FLOW_SESSION_KEY = "outlook_connect_flow"
 # Long enough to sign in and approve; short enough that an abandoned flow is not reusable later.
@@ -31,14 +33,22 @@ def settings_integrations(request):
     return render(request, "calendar_sync/settings_integrations.html", context)
 
 
-def _show_result(request, *, message: str, kind: str, refused: bool = False):
+def _admin_consent_link(request, kind: str) -> str:
+    # Only a work or school account has an admin to ask; a free-mail (personal) address never does.
+    if kind != AuthFlowError.ADMIN_CONSENT or is_free_mail(email_domain(request.user.email)):
+        return ""
+    return auth.admin_consent_url(redirect_uri=request.build_absolute_uri(reverse("outlook_callback")))
+
+
+def _show_result(request, *, message: str, kind: str, refused: bool = False, microsoft_code: str = ""):
     # Shown on a page of its own after a redirect, so the callback URL (with Microsoft's code) leaves
     # the address bar and a reload does not re-run the callback.
     request.session[RESULT_SESSION_KEY] = {
         "message": message,
         "kind": kind,
         "refused": refused,
-        "admin_consent_url": auth.admin_consent_url() if kind == AuthFlowError.ADMIN_CONSENT else "",
+        "microsoft_code": microsoft_code,
+        "admin_consent_url": _admin_consent_link(request, kind),
     }
     return redirect("outlook_connect_result")
 
@@ -73,6 +83,10 @@ def _pop_flow(request) -> dict | None:
 @member_required
 @require_GET
 def outlook_callback(request):
+    if request.GET.get("admin_consent") == "True" and not request.GET.get("error"):
+        # An admin came back from the admin-consent link (it returns here, the app's registered address).
+        messages.success(request, "Microsoft recorded the administrator's approval of Ruby. You can connect now.")
+        return redirect("settings_integrations")
     flow = _pop_flow(request)
     try:
         connection = connection_complete(
@@ -81,7 +95,7 @@ def outlook_callback(request):
     except ConnectRefused as exc:
         return _show_result(request, message=str(exc), kind=exc.code, refused=True)
     except ConnectFailed as exc:
-        return _show_result(request, message=str(exc), kind=exc.code)
+        return _show_result(request, message=str(exc), kind=exc.code, microsoft_code=exc.microsoft_code)
     messages.success(request, f"Outlook Calendar is connected as {connection.email}.")
     return redirect("settings_integrations")
 

@@ -82,6 +82,7 @@ def test_setup_schedules_is_idempotent(db):
     assert sorted(Schedule.objects.values_list("func", flat=True)) == [
         "calendar_sync.tasks.retention_task",
         "calendar_sync.tasks.schedule_fanout",
+        "calendar_sync.tasks.subscriptions_renew_task",
         "transcripts.tasks.sources_due",
         "transcripts.tasks.teams_fetch_fanout",
     ]

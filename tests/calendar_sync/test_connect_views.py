@@ -220,8 +220,8 @@ def test_admin_consent_required_explains_and_links_to_admin_consent(user_client,
     query = start_connect(user_client, rsps)
     response = callback(user_client, error=error, error_description=description, state=query["state"])
     page = response.content.decode()
-    assert "administrator to approve Ruby" in page
-    assert "https://login.microsoftonline.com/common/adminconsent?client_id=test-client-id" in page
+    assert "must approve Ruby once with the link below" in page
+    assert "https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=test-client-id" in page
 
 
 def test_admin_consent_required_at_the_token_endpoint_is_explained(user_client, rsps):
@@ -232,7 +232,7 @@ def test_admin_consent_required_at_the_token_endpoint_is_explained(user_client, 
         json={"error": "invalid_grant", "error_description": "AADSTS65001: The user has not consented"},
     )
     page = callback(user_client, code="c", state=query["state"]).content.decode()
-    assert "administrator to approve Ruby" in page and "/adminconsent?client_id=" in page
+    assert "must approve Ruby once with the link below" in page and "/v2.0/adminconsent?client_id=" in page
 
 
 def test_callback_without_a_started_flow_says_it_timed_out(user_client, user):

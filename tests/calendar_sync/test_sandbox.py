@@ -107,7 +107,7 @@ def test_admin_approval_in_the_sandbox_shows_the_admin_consent_link(user_client)
     query = _to_consent(user_client)
     back = _consent(user_client, query, action="admin")
     page = user_client.get(back.url, follow=True).content.decode()
-    assert "https://login.microsoftonline.com/common/adminconsent?client_id=ruby-sandbox-client" in page
+    assert "https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=ruby-sandbox-client" in page
 
 
 def test_revoke_then_next_token_use_shows_not_connected_and_reconnect_restores(user_client, user):

@@ -306,14 +306,17 @@ def test_connect_and_sync_against_a_standin_call_no_other_host(
 
 
 def test_sync_against_a_standin_stores_every_page(signed_in, user, standin, django_capture_on_commit_callbacks):
-    _connect(signed_in, standin)
+    with django_capture_on_commit_callbacks(execute=True):  # Connect queues the first sync; the worker runs it
+        _connect(signed_in, standin)
     connection = CalendarConnection.objects.get(user=user)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        signed_in.post(reverse("sync_now", args=[connection.pk]))
-
     run = SyncRun.objects.get(connection=connection)
-    assert (run.status, run.pages, run.created) == (SyncRun.Status.SUCCEEDED, 3, 5)
+    assert (run.trigger, run.status, run.pages, run.created) == (
+        SyncRun.Trigger.CONNECT,
+        SyncRun.Status.SUCCEEDED,
+        3,
+        5,
+    )
     assert CalendarEvent.objects.filter(connection=connection).count() == 5
     assert len([p for p in standin.paths if p.startswith("GET /v1.0/me/calendarView")]) == 3
 
@@ -358,10 +361,9 @@ def test_revoked_access_at_a_standin_shows_not_connected_with_the_reason(signed_
 def test_sync_after_revocation_at_a_standin_marks_not_connected_and_keeps_the_events(
     signed_in, user, standin, django_capture_on_commit_callbacks
 ):
-    _connect(signed_in, standin)
+    with django_capture_on_commit_callbacks(execute=True):  # the first sync, queued by Connect
+        _connect(signed_in, standin)
     connection = CalendarConnection.objects.get(user=user)
-    with django_capture_on_commit_callbacks(execute=True):
-        signed_in.post(reverse("sync_now", args=[connection.pk]))
     standin.revoke()  # the cached access token now gets a 401 from Graph, and the refresh an invalid_grant
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -388,10 +390,9 @@ def test_reconnect_against_a_standin_restores_the_connection(signed_in, user, st
 def test_connect_and_sync_work_with_a_standin_under_a_path(
     signed_in, user, standin, django_capture_on_commit_callbacks
 ):
-    _connect(signed_in, standin)
+    with django_capture_on_commit_callbacks(execute=True):  # the first sync, queued by Connect
+        _connect(signed_in, standin)
     connection = CalendarConnection.objects.get(user=user)
-    with django_capture_on_commit_callbacks(execute=True):
-        signed_in.post(reverse("sync_now", args=[connection.pk]))
     tokens.access_token_for(CalendarConnection.objects.get(pk=connection.pk), force_refresh=True)
 
     assert CalendarEvent.objects.filter(connection=connection).count() == 5

@@ -30,7 +30,9 @@ from tests.factories import (
 )
 
 SKIPPED_PREFIXES = ("admin/", "accounts/", "sandbox/", "static/")
-CSRF_EXEMPT = {"transcript_webhook"}  # signed per vendor (HMAC), called by other servers
+# Called by other servers: the transcript webhook is signed per source (HMAC); Graph's notifications carry the
+# subscription id and clientState, checked before anything is written.
+CSRF_EXEMPT = {"transcript_webhook", "microsoft_notifications", "microsoft_lifecycle"}
 # Views that change state: GET must be refused before anything else happens.
 POST_ONLY = {
     "invitation_revoke",
@@ -62,6 +64,8 @@ POST_ONLY = {
     "suggestion_account_accept",
     "suggestion_contact_accept",
     "calendar_layout",
+    "microsoft_notifications",
+    "microsoft_lifecycle",
 }
 # Pages that only read: a POST is refused (405) before anything is looked up.
 GET_ONLY = {"event_detail", "sync_status"}
@@ -217,7 +221,7 @@ def test_state_changing_view_refuses_get(name, objects, user):
     assert client.get(_url(name, objects)).status_code == 405
 
 
-def test_only_the_transcript_webhook_is_csrf_exempt(objects):
+def test_only_the_machine_webhooks_are_csrf_exempt(objects):
     exempt = {
         name for name, _ in URLS if getattr(get_resolver().resolve(_url(name, objects)).func, "csrf_exempt", False)
     }

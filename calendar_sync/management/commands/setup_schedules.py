@@ -32,6 +32,12 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    {
+        "name": "calendar-push-renew",
+        "func": "calendar_sync.tasks.subscriptions_renew_task",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 15,
+    },
 ]
 
 
