@@ -53,7 +53,8 @@ def verify(*, body: bytes, signature: str | None, timestamp: str | None, secrets
         raise SignatureError(f"The {SIGNATURE_HEADER} header is missing.")
     if timestamp is not None:
         timestamp = timestamp.strip()
-        if not timestamp.isdigit():
+        # isdigit() alone takes "²", which int() refuses: ASCII digits only.
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
             raise SignatureError(f"The {TIMESTAMP_HEADER} header must be a Unix time in seconds.")
         current = time.time() if now is None else now
         if abs(current - int(timestamp)) > MAX_SKEW_SECONDS:
