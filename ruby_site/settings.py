@@ -125,6 +125,9 @@ ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "ruby_site.forms.SignupExtraForm"
+# Failed logins are counted per account (the email typed) and, much more loosely, per IP: one person's
+# wrong passwords lock only their own account, not the colleagues behind the same office proxy.
+ACCOUNT_RATE_LIMITS = {"login_failed": "60/5m/ip,5/5m/key", "login": "120/m/ip"}
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 # Never sign in or link an existing Ruby user because a provider *claims* the same email
@@ -205,6 +208,18 @@ Q_CLUSTER = {
     "poll": 1,
     "label": "Tasks",
 }
+
+# --- Cache: shared by every process (rate limits must be) -------------------------------------
+# The database cache by default: every web process, every worker and every machine on one database
+# sees the same counters, with nothing else to run (the table comes with `migrate`). CACHE_URL=redis://…
+# uses Redis instead (Django's built-in backend; needs the `redis` package).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// URL (empty: the database cache).")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ruby_cache"}}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
