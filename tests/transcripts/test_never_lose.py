@@ -202,3 +202,22 @@ def test_import_reports_a_record_that_breaks_a_parser_by_number_and_goes_on(tmp_
     assert "Skipped record 1 (line " in err.getvalue() and "'start_time'" in err.getvalue()
     assert "1 created, 0 updated, 0 unchanged, 1 skipped" in out.getvalue()
     assert list(Transcript.objects.values_list("external_id", flat=True)) == ["good"]
+
+
+def test_chunked_body_is_refused_with_411_not_read_as_empty(client, zoom_source):
+    body = zoom_body()
+    stamp = str(int(time.time()))
+    response = client.post(
+        reverse("transcript_webhook", kwargs={"source": "zoom", "token": zoom_source.webhook_token}),
+        data=body,
+        content_type="application/json",
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+        HTTP_X_RUBY_SIGNATURE=signing.sign(body, SECRET, stamp),
+        HTTP_X_RUBY_TIMESTAMP=stamp,
+    )
+    assert response.status_code == 411
+    assert response.json()["error"] == (
+        "Send the body with a Content-Length header (chunked transfer encoding is not accepted)."
+    )
+    assert not TranscriptDelivery.objects.exists()
