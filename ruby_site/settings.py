@@ -210,6 +210,7 @@ Q_CLUSTER = {
     "label": "Tasks",
 }
 
+
 # --- Content-Security-Policy (django-csp) ------------------------------------------------------
 # Only our own static files run or style the page (htmx is one of them, served by whitenoise); nothing
 # inline, no eval. The one inline <style> is the error page's (it must render without static files);

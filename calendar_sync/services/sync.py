@@ -30,6 +30,7 @@ from calendar_sync.services.linking import link_events
 from calendar_sync.services.sync_store import Plan, internal_domains_for, store_plan
 from calendar_sync.signals import events_changed
 from ruby_site.errors import UserFacingError
+from ruby_site.fields import DecryptionError
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ STALE_RUNNING_AFTER = timedelta(seconds=settings.Q_CLUSTER.get("timeout", 300) +
 STALE_QUEUED_AFTER = timedelta(minutes=10)
 
 ALREADY_RUNNING = "A sync is already running."
+TOKENS_UNREADABLE = (
+    "Ruby can no longer read this connection's stored Microsoft sign-in (the encryption key changed). "
+    "Reconnect Outlook Calendar from Settings -> Integrations."
+)
 INTERRUPTED = "The sync was interrupted before it finished (the worker stopped or timed out)."
 # All the waiting (Retry-After, backoff) one run may do; past it the run ends and is requeued with the wait.
 SYNC_WAIT_BUDGET_SECONDS = 120
@@ -91,7 +96,9 @@ def _lock_connection(connection_id: int) -> CalendarConnection:
     # second one then sees the first run 'running' and is refused. SQLite has no FOR UPDATE, but
     # settings open every transaction with BEGIN IMMEDIATE, which takes the database write lock, so
     # check-then-claim is serialised there too.
-    qs = CalendarConnection.objects.select_related("workspace", "user")
+    # The token cache is read only where it is used (tokens.py): a row that cannot be decrypted must not
+    # break the claim, the fan-out or anyone else's sync.
+    qs = CalendarConnection.objects.select_related("workspace", "user").defer("token_cache")
     if db_connection.features.has_select_for_update:
         qs = qs.select_for_update(of=("self",))
     return qs.get(pk=connection_id)
@@ -251,6 +258,10 @@ def _sync_claimed(run: SyncRun, *, now: datetime | None) -> SyncRun:
         changed_ids, window_ids = store_plan(run, connection, plan, internal)
     except WaitBudgetExceeded as exc:
         return _requeue_throttled(run, wait_seconds=exc.retry_after)
+    except DecryptionError:
+        log.warning("sync run=%s: connection %s has a token cache no key can read", run.pk, connection.pk)
+        connection_mark_refused(connection=connection, reason=TOKENS_UNREADABLE)
+        return _finish(run, status=SyncRun.Status.FAILED, error=TOKENS_UNREADABLE)
     except ProviderError as exc:
         error = provider_for(connection).describe(exc)
         log.warning("sync run=%s failed (%s): %s", run.pk, "permanent" if exc.permanent else "transient", exc)
@@ -336,6 +347,7 @@ def connections_due(*, now: datetime | None = None) -> list[CalendarConnection]:
             status=CalendarConnection.Status.CONNECTED, workspace__sync_interval_minutes__gt=0
         )
         .select_related("workspace")
+        .defer("token_cache")
         .annotate(last_run_at=Max("sync_runs__created_at"))
     )
     due = []
@@ -354,6 +366,9 @@ def sync_schedule_fanout(*, now: datetime | None = None) -> int:
         try:
             sync_request(connection=connection, trigger=SyncRun.Trigger.SCHEDULE)
         except SyncNotPossible:
+            continue
+        except Exception:  # one connection's trouble never stops the others' syncs
+            log.exception("schedule fan-out: connection %s could not be queued", connection.pk)
             continue
         queued += 1
     return queued
