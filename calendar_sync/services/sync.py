@@ -91,17 +91,22 @@ def _expire_stale_runs(connection_id: int, now: datetime, *, check_orphans: bool
     )
 
 
-def _lock_connection(connection_id: int) -> CalendarConnection:
+def _lock_connection(connection_id: int, *, with_tokens: bool = False) -> CalendarConnection:
     # PostgreSQL: the row lock serialises claimers for the few milliseconds of check-then-claim; the
     # second one then sees the first run 'running' and is refused. SQLite has no FOR UPDATE, but
     # settings open every transaction with BEGIN IMMEDIATE, which takes the database write lock, so
     # check-then-claim is serialised there too.
     # The token cache is read only where it is used (tokens.py): a row that cannot be decrypted must not
     # break the claim, the fan-out or anyone else's sync.
-    qs = CalendarConnection.objects.select_related("workspace", "user").defer("token_cache")
+    qs = CalendarConnection.objects.select_related("workspace", "user")
     if db_connection.features.has_select_for_update:
         qs = qs.select_for_update(of=("self",))
-    return qs.get(pk=connection_id)
+    if with_tokens:  # the sync needs them: read in the same query, unless no key can read them
+        try:
+            return qs.get(pk=connection_id)
+        except DecryptionError:
+            pass  # loaded deferred below; the sync then meets the error where it reads them, and says so
+    return qs.defer("token_cache").get(pk=connection_id)
 
 
 def sync_request(
@@ -142,7 +147,7 @@ def _claim(*, connection_id: int, trigger: str, requested_by, run_id: int | None
     """Mark a run 'running' if no other run of this connection is. Returns (run, claimed)."""
     now = timezone.now()
     with transaction.atomic():
-        connection = _lock_connection(connection_id)
+        connection = _lock_connection(connection_id, with_tokens=True)
         _expire_stale_runs(connection.pk, now)
         run = None
         if run_id is not None:

@@ -144,9 +144,11 @@ def parse_datetime(value, field: str) -> datetime:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             # 0001-01-01T00:00:00+01:00 is before the first representable UTC moment.
-            return _in_range(parsed.astimezone(UTC), field)
+            moment = parsed.astimezone(UTC)
         except (OverflowError, ValueError):
-            pass
+            moment = None
+        if moment is not None:
+            return _in_range(moment, field)
     raise AdapterError(f"bad value for field '{field}': {_short(value)} is not a date and time")
 
 
