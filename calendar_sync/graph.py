@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from calendar_sync.errors import ProviderError
+from calendar_sync.errors import ProviderError, spend_wait
 from calendar_sync.sandbox.transport import mount_sandbox
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,9 @@ def _send(
             if attempt == attempts:
                 kind = TIMEOUT if isinstance(exc, requests.Timeout) else UNREACHABLE
                 raise GraphTransientError(kind, requests_made=attempt) from exc
-            sleep(min(_retry_after_seconds(requests.Response(), attempt), max_wait))
+            delay = min(_retry_after_seconds(requests.Response(), attempt), max_wait)
+            spend_wait(delay, requests_made=attempt)
+            sleep(delay)
             continue
         status = response.status_code
         if done_statuses is not None and status in done_statuses:
@@ -164,6 +166,8 @@ def _send(
                 raise GraphTransientError(BUSY, status=status, code=code, requests_made=attempt)
             delay = min(_retry_after_seconds(response, attempt), max_wait)
             log.info("graph throttled status=%s attempt=%s wait=%.1fs", status, attempt, delay)
+            # Past the run's budget the run ends and is requeued with this wait, not slept in the worker.
+            spend_wait(delay, requests_made=attempt)
             sleep(delay)
             continue
         if status in (401, 403):

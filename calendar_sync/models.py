@@ -111,6 +111,8 @@ class SyncRun(models.Model):
     skipped = models.PositiveIntegerField(default=0, help_text="Filtered out or malformed.")
     skip_reasons = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # "host:pid" of the process running it, so a run whose process is gone (kill -9) is seen at once.
+    worker = models.CharField(max_length=128, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

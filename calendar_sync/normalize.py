@@ -62,6 +62,14 @@ _PROVIDERS = (
     (CalendarEvent.OnlineProvider.WEBEX.value, re.compile(r"(^|\.)webex\.com$")),
 )
 _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
+# No database text column holds a NUL, and no encoder takes a lone surrogate (json.loads joins valid
+# pairs, so any surrogate left in a str is unpaired): removed, so one odd subject cannot sink a sync.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+# Outlook's "no end date" and "since forever" come as 9999-12-31 / 0001-01-01 in the event's own zone,
+# which has no UTC equivalent at the edge of Python's range; clamped to a range every later step
+# (the window query, the matching tolerance) can add and subtract days in.
+EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 12, 31, tzinfo=UTC)
 
 
 class MalformedEvent(ValueError):
@@ -144,7 +152,7 @@ def _text(value, limit: int) -> str:
         return ""
     if not isinstance(value, str):
         raise TypeError
-    return value.strip()[:limit]
+    return _UNSTORABLE_RE.sub("", value).strip()[:limit]
 
 
 def _email(value) -> str:
@@ -173,13 +181,17 @@ def _parse_time(raw, what: str) -> datetime:
     except ValueError:
         raise MalformedEvent(f"unreadable {what} time")
     if parsed.tzinfo is None:
-        zone_key = WINDOWS_ZONES.get(zone_name, zone_name)
+        zone_key = WINDOWS_ZONES.get(zone_name, zone_name) if isinstance(zone_name, str) else ""
         try:
             zone = zoneinfo.ZoneInfo(zone_key)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
             raise MalformedEvent(f"unknown time zone for the {what} time")
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59 west of UTC, 0001-01-01T00:00:00 east of it
+        return LATEST if parsed.year > 5000 else EARLIEST
+    return min(max(moment, EARLIEST), LATEST)
 
 
 def online_provider_for(url: str) -> str:
@@ -228,6 +240,8 @@ def normalize_event(raw) -> NormalizedEvent:
     if not isinstance(raw, dict):
         raise MalformedEvent("the event is not an object")
     event_id = raw.get("id")
+    if isinstance(event_id, str) and _UNSTORABLE_RE.search(event_id):
+        raise MalformedEvent("the event id holds characters no database can store")
     if not isinstance(event_id, str) or not event_id.strip():
         raise MalformedEvent("the event has no id")
     if len(event_id) > ID_MAX:
@@ -288,3 +302,5 @@ def normalize_event(raw) -> NormalizedEvent:
         raise
     except (TypeError, AttributeError):
         raise MalformedEvent("a field has an unexpected type", event_id=event_id[:40])
+    except (ValueError, OverflowError) as exc:  # the backstop: one odd event is skipped, never the sync
+        raise MalformedEvent(f"a field has an impossible value ({type(exc).__name__})", event_id=event_id[:40])

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ruby_site.middleware.WorkspaceMiddleware",
@@ -127,6 +128,9 @@ ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "ruby_site.forms.SignupExtraForm"
+# Failed logins are counted per account (the email typed) and, much more loosely, per IP: one person's
+# wrong passwords lock only their own account, not the colleagues behind the same office proxy.
+ACCOUNT_RATE_LIMITS = {"login_failed": "60/5m/ip,5/5m/key", "login": "120/m/ip"}
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 # Never sign in or link an existing Ruby user because a provider *claims* the same email
@@ -243,6 +247,45 @@ Q_CLUSTER = {
     "label": "Tasks",
 }
 
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# Only our own static files run or style the page (htmx is one of them, served by whitenoise); nothing
+# inline, no eval. The one inline <style> is the error page's (it must render without static files);
+# it is allowed by its hash, computed from the template so an edit cannot silently break it.
+def _inline_style_hash(template: Path) -> str:
+    text = template.read_text(encoding="utf-8")
+    style = text.split("<style>", 1)[1].split("</style>", 1)[0]
+    return "'sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() + "'"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", _inline_style_hash(BASE_DIR / "templates" / "_error.html")],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # No form-action: Connect posts to Ruby, which redirects to Microsoft's sign-in, and browsers
+        # apply form-action to that redirect too.
+    }
+}
+
+# --- Cache: shared by every process (rate limits must be) -------------------------------------
+# The database cache by default: every web process, every worker and every machine on one database
+# sees the same counters, with nothing else to run (the table comes with `migrate`). CACHE_URL=redis://…
+# uses Redis instead (Django's built-in backend; needs the `redis` package).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// URL (empty: the database cache).")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ruby_cache"}}
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -301,9 +344,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_query": {"()": "ruby_site.logging_filters.StripQueryString"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # runserver's request lines, without the query string (an OAuth code must not reach a log).
+        "server": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
         "msal": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},

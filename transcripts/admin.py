@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from transcripts.models import TeamsMeetingCheck, TeamsTranscriptGrant, Transcript, TranscriptDelivery, TranscriptSource
+from transcripts.services.deliveries import transcript_delivery_retry
 
 
 @admin.register(TranscriptSource)
@@ -13,10 +14,21 @@ class TranscriptSourceAdmin(admin.ModelAdmin):
 
 @admin.register(TranscriptDelivery)
 class TranscriptDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "workspace", "source", "status", "attempts", "next_attempt_at", "transcript"]
+    list_display = ["received_at", "workspace", "source", "status", "attempts", "next_attempt_at", "error"]
     list_filter = ["status", "source"]
     exclude = ["body"]
     raw_id_fields = ["transcript"]
+    actions = ["retry"]
+
+    @admin.action(description="Retry the selected failed deliveries")
+    def retry(self, request, queryset):
+        retried = sum(transcript_delivery_retry(delivery=d) for d in queryset)
+        skipped = queryset.count() - retried
+        self.message_user(
+            request,
+            f"{retried} delivery(ies) queued again" + (f"; {skipped} not failed, left alone." if skipped else "."),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Transcript)

@@ -34,6 +34,10 @@ def transcript_webhook(request, source: str, token: str):
     entry = sources.entry_for(source)
     if entry.mode != Mode.PUSH:
         return _error(404, f"{entry.label} does not deliver by webhook.")
+    # Django reads a body by its Content-Length only: a chunked one would arrive empty (and fail its
+    # signature), so it is refused with the status that says what to send instead.
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() or not request.META.get("CONTENT_LENGTH"):
+        return _error(411, "Send the body with a Content-Length header (chunked transfer encoding is not accepted).")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

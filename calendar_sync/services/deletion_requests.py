@@ -16,7 +16,14 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from calendar_sync.models import DataDeletionRequest
-from calendar_sync.services.erasure import PrivacyError, attendee_anonymise, attendee_purge, scrubber_for
+from calendar_sync.services.erasure import (
+    PrivacyError,
+    Scrubber,
+    attendee_anonymise,
+    attendee_purge,
+    pseudonym_for,
+    scrubber_for,
+)
 from calendar_sync.services.lifecycle import user_calendar_purge
 from ruby_site.models import AuditEntry, User, Workspace
 from ruby_site.services import audit_record
@@ -118,11 +125,15 @@ def deletion_request_run(*, deletion_request_id: int, by: User | None = None) ->
                 scrub = scrubber_for(
                     email=request.subject_email.strip().lower(), workspace=request.workspace, anonymise=True
                 )
+            elif request.subject_user is not None:
+                scrub = _user_scrubber(request.subject_user)
             action, counts = _erase(request)
             if scrub is not None:
-                # The closed request keeps only the pseudonym: support can still find it by the email
-                # (the admin search hashes the term the same way), but the row no longer names anyone.
-                request.subject_email = scrub.new_email
+                # The closed request keeps only the pseudonym (or, for a user, the account's id): support
+                # can still find it by the email (the admin search hashes the term the same way), but the
+                # row no longer names anyone.
+                if request.subject_email:
+                    request.subject_email = scrub.new_email
                 request.requester = scrub.text(request.requester)
                 request.scope = scrub.text(request.scope)
                 request.save(update_fields=["subject_email", "requester", "scope"])
@@ -131,6 +142,14 @@ def deletion_request_run(*, deletion_request_id: int, by: User | None = None) ->
         log.warning("deletion request %s cannot run: its subject is missing or unusable", deletion_request_id)
         DataDeletionRequest.objects.filter(pk=deletion_request_id).update(status=DataDeletionRequest.Status.FAILED)
         raise
+
+
+def _user_scrubber(user: User) -> Scrubber:
+    email = user.email.strip().lower()
+    names = {n.strip() for n in (user.get_full_name(), user.first_name, user.last_name) if n and n.strip()}
+    names |= scrubber_for(email=email, workspace=None, anonymise=True).names_lower
+    new_email, new_name = pseudonym_for(email)
+    return Scrubber(email=email, names=names, new_email=new_email, new_name=new_name)
 
 
 def deletion_request_close(

@@ -61,6 +61,9 @@ class Scrubber:
         self.new_name = new_name
         self.strong = [(re.compile(re.escape(email), re.IGNORECASE), new_email)]
         self.weak = []
+        # "Hi Dana," in the preview of Dana Whitfield's meeting: the first name of a full name is one of
+        # the names too (weak: only in the rows that concern the person).
+        names = set(names) | {name.split()[0] for name in names if len(name.split()) > 1}
         # Longest first, so "Alice Smith" is replaced whole before "Alice" could split it.
         for name in sorted(names, key=len, reverse=True):
             if len(name) < MIN_NAME_LENGTH_FOR_TEXT:

@@ -275,7 +275,8 @@ def _mark_not_connected(*, connection: CalendarConnection, reason: str, last_err
     if connection.status == CalendarConnection.Status.CONNECTED:
         subscription_delete_best_effort(connection=connection)
     with transaction.atomic():
-        row = CalendarConnection.objects.select_for_update().get(pk=connection.pk)
+        # Deferred: the dead tokens are dropped unread (they may be what no key can decrypt any more).
+        row = CalendarConnection.objects.select_for_update().defer("token_cache").get(pk=connection.pk)
         if row.status == CalendarConnection.Status.CONNECTED:
             row.status = CalendarConnection.Status.NOT_CONNECTED
             row.status_reason = reason

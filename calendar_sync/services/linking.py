@@ -34,8 +34,9 @@ def link_events(*, workspace, event_ids) -> LinkSummary:
     summary = LinkSummary()
     # Plain tuples, not model instances: a sync links thousands of events and their attendees at once.
     events = dict(
-        CalendarEvent.objects.filter(workspace=workspace, pk__in=list(event_ids), state=CalendarEvent.State.ACTIVE)
-        .values_list("id", "account_id")
+        CalendarEvent.objects.filter(
+            workspace=workspace, pk__in=list(event_ids), state=CalendarEvent.State.ACTIVE
+        ).values_list("id", "account_id")
     )
     if not events:
         return summary

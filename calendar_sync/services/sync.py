@@ -18,15 +18,19 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django_q import tasks as q_tasks
+from django_q.models import Schedule
 
+from calendar_sync.errors import WaitBudgetExceeded, wait_budget
 from calendar_sync.models import CalendarConnection, CalendarEvent, SyncRun
 from calendar_sync.normalize import NormalizedEvent
 from calendar_sync.providers import ProviderError, provider_for
+from calendar_sync.services import run_liveness
 from calendar_sync.services.lifecycle import NOT_CONNECTED, connection_mark_access_lost, connection_mark_refused
 from calendar_sync.services.linking import link_events
 from calendar_sync.services.sync_store import Plan, internal_domains_for, is_internal_address, store_plan
 from calendar_sync.signals import events_changed
 from ruby_site.errors import UserFacingError
+from ruby_site.fields import DecryptionError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,13 @@ STALE_RUNNING_AFTER = timedelta(seconds=settings.Q_CLUSTER.get("timeout", 300) +
 STALE_QUEUED_AFTER = timedelta(minutes=10)
 
 ALREADY_RUNNING = "A sync is already running."
+TOKENS_UNREADABLE = (
+    "Ruby can no longer read this connection's stored Microsoft sign-in (the encryption key changed). "
+    "Reconnect Outlook Calendar from Settings -> Integrations."
+)
+INTERRUPTED = "The sync was interrupted before it finished (the worker stopped or timed out)."
+# All the waiting (Retry-After, backoff) one run may do; past it the run ends and is requeued with the wait.
+SYNC_WAIT_BUDGET_SECONDS = 120
 
 
 class SyncNotPossible(UserFacingError):
@@ -70,23 +81,32 @@ def _stale_cutoffs(now: datetime) -> Q:
     )
 
 
-def _expire_stale_runs(connection_id: int, now: datetime) -> None:
-    SyncRun.objects.filter(_stale_cutoffs(now), connection_id=connection_id).update(
-        status=SyncRun.Status.FAILED,
-        finished_at=now,
-        error="The sync was interrupted before it finished (the worker stopped or timed out).",
+def _expire_stale_runs(connection_id: int, now: datetime, *, check_orphans: bool = False) -> None:
+    orphans = []
+    if check_orphans:  # requests only: the worker's claim stays within the engine's query budget
+        running = SyncRun.objects.filter(connection_id=connection_id, status=SyncRun.Status.RUNNING).exclude(worker="")
+        orphans = [run.pk for run in running if run_liveness.run_is_orphaned(run)]
+    SyncRun.objects.filter(_stale_cutoffs(now) | Q(pk__in=orphans), connection_id=connection_id).update(
+        status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED
     )
 
 
-def _lock_connection(connection_id: int) -> CalendarConnection:
+def _lock_connection(connection_id: int, *, with_tokens: bool = False) -> CalendarConnection:
     # PostgreSQL: the row lock serialises claimers for the few milliseconds of check-then-claim; the
     # second one then sees the first run 'running' and is refused. SQLite has no FOR UPDATE, but
     # settings open every transaction with BEGIN IMMEDIATE, which takes the database write lock, so
     # check-then-claim is serialised there too.
+    # The token cache is read only where it is used (tokens.py): a row that cannot be decrypted must not
+    # break the claim, the fan-out or anyone else's sync.
     qs = CalendarConnection.objects.select_related("workspace", "user")
     if db_connection.features.has_select_for_update:
         qs = qs.select_for_update(of=("self",))
-    return qs.get(pk=connection_id)
+    if with_tokens:  # the sync needs them: read in the same query, unless no key can read them
+        try:
+            return qs.get(pk=connection_id)
+        except DecryptionError:
+            pass  # loaded deferred below; the sync then meets the error where it reads them, and says so
+    return qs.defer("token_cache").get(pk=connection_id)
 
 
 def sync_request(
@@ -103,7 +123,7 @@ def sync_request(
         if locked.status != CalendarConnection.Status.CONNECTED:
             # The stored reason says why (disabled by support, disconnected, access lost) and what to do.
             raise SyncNotPossible(locked.status_reason or NOT_CONNECTED)
-        _expire_stale_runs(locked.pk, now)
+        _expire_stale_runs(locked.pk, now, check_orphans=True)
         if SyncRun.objects.filter(
             connection=locked, status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
         ).exists():
@@ -127,12 +147,19 @@ def _claim(*, connection_id: int, trigger: str, requested_by, run_id: int | None
     """Mark a run 'running' if no other run of this connection is. Returns (run, claimed)."""
     now = timezone.now()
     with transaction.atomic():
-        connection = _lock_connection(connection_id)
+        connection = _lock_connection(connection_id, with_tokens=True)
         _expire_stale_runs(connection.pk, now)
         run = None
         if run_id is not None:
             run = SyncRun.objects.filter(pk=run_id, connection=connection).first()
-            if run is not None and run.status != SyncRun.Status.QUEUED:
+            if run is not None and _redelivered(run):
+                # django-q2 re-offers a task only after its worker died (retry > timeout): the run it started
+                # never finished, so it ends interrupted and this delivery syncs in a new run.
+                SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+                    status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED
+                )
+                trigger, requested_by, run = run.trigger, run.requested_by, None
+            elif run is not None and run.status != SyncRun.Status.QUEUED:
                 # django-q2 re-offered a task whose run already ended (or never was ours): nothing to do.
                 run.connection = connection
                 return run, False
@@ -149,9 +176,19 @@ def _claim(*, connection_id: int, trigger: str, requested_by, run_id: int | None
             run.error = connection.status_reason or NOT_CONNECTED
             run.save()
             return run, False
-        run.status, run.started_at = SyncRun.Status.RUNNING, now
+        run.status, run.started_at, run.worker = SyncRun.Status.RUNNING, now, run_liveness.worker_id()
         run.save()
+        # Taken before the claim commits, so no one ever sees this run 'running' without its lock.
+        run_liveness.run_lock_take(run_id=run.pk)
         return run, True
+
+
+def _redelivered(run: SyncRun) -> bool:
+    if run.status == SyncRun.Status.RUNNING:
+        return True
+    if run.status != SyncRun.Status.FAILED or run.error != INTERRUPTED:
+        return False
+    return not SyncRun.objects.filter(connection_id=run.connection_id, created_at__gt=run.created_at).exists()
 
 
 def _finish(run: SyncRun, *, status: str, error: str = "") -> SyncRun:
@@ -207,15 +244,29 @@ def sync_connection(
     run, claimed = _claim(connection_id=connection_id, trigger=trigger, requested_by=requested_by, run_id=run_id)
     if not claimed:
         return run
+    try:
+        return _sync_claimed(run, now=now)
+    finally:
+        run_liveness.run_lock_release(run_id=run.pk)
+
+
+def _sync_claimed(run: SyncRun, *, now: datetime | None) -> SyncRun:
     connection = run.connection
     start = (now or timezone.now()).replace(microsecond=0)
     run.window_start, run.window_end = start, start + SYNC_WINDOW
     internal = internal_domains_for(connection)
     try:
-        plan = _fetch(run, connection, internal)
+        with wait_budget(SYNC_WAIT_BUDGET_SECONDS):
+            plan = _fetch(run, connection, internal)
         run.skipped = sum(plan.skip_reasons.values())
         run.skip_reasons = dict(sorted(plan.skip_reasons.items()))
         changed_ids, window_ids = store_plan(run, connection, plan, internal)
+    except WaitBudgetExceeded as exc:
+        return _requeue_throttled(run, wait_seconds=exc.retry_after)
+    except DecryptionError:
+        log.warning("sync run=%s: connection %s has a token cache no key can read", run.pk, connection.pk)
+        connection_mark_refused(connection=connection, reason=TOKENS_UNREADABLE)
+        return _finish(run, status=SyncRun.Status.FAILED, error=TOKENS_UNREADABLE)
     except ProviderError as exc:
         error = provider_for(connection).describe(exc)
         log.warning("sync run=%s failed (%s): %s", run.pk, "permanent" if exc.permanent else "transient", exc)
@@ -228,6 +279,15 @@ def sync_connection(
     except Exception:
         log.exception("sync run=%s failed unexpectedly", run.pk)
         _finish(run, status=SyncRun.Status.FAILED, error="The sync failed unexpectedly; Ruby support was notified.")
+        raise
+    except BaseException:
+        # django-q2's timeout is a SystemExit raised inside the task; a shutdown is KeyboardInterrupt. Neither
+        # is an Exception, and either would leave the run 'running'. (kill -9 is seen by run_liveness instead.)
+        log.warning("sync run=%s stopped by the worker (timeout or shutdown)", run.pk)
+        try:
+            _finish(run, status=SyncRun.Status.FAILED, error=INTERRUPTED)
+        except Exception:  # noqa: BLE001 — the database may be what went away; expiry covers it
+            log.exception("sync run=%s could not be marked interrupted", run.pk)
         raise
 
     # Every event of the week is re-linked, not only changed ones: an account or contact added since the
@@ -251,6 +311,29 @@ def sync_connection(
     return _finish(run, status=SyncRun.Status.SUCCEEDED)
 
 
+def _requeue_throttled(run: SyncRun, *, wait_seconds: float) -> SyncRun:
+    """End the run 'throttled, will retry at HH:MM' and queue the next one for then (no sleep in the worker)."""
+    at = timezone.now() + timedelta(seconds=max(1.0, wait_seconds))
+    connection = run.connection
+    run = _finish(
+        run, status=SyncRun.Status.FAILED, error=f"Throttled by the calendar provider; will retry at {at:%H:%M} UTC."
+    )
+    with transaction.atomic():
+        retry = SyncRun.objects.create(connection=connection, trigger=run.trigger, status=SyncRun.Status.QUEUED)
+        q_tasks.schedule(
+            "calendar_sync.tasks.sync_connection_task",
+            connection.pk,
+            str(run.trigger),  # a plain str: django-q2 stores args as a literal it evaluates back
+            retry.pk,
+            name=f"sync-connection-{connection.pk}-run-{retry.pk}",
+            schedule_type=Schedule.ONCE,
+            repeats=1,
+            next_run=at,
+        )
+    log.info("sync run=%s throttled past its budget; run=%s queued for %s", run.pk, retry.pk, at.isoformat())
+    return run
+
+
 def connection_set_sync_options(
     *, connection: CalendarConnection, sync_private: bool, sync_only_online: bool
 ) -> CalendarConnection:
@@ -269,6 +352,7 @@ def connections_due(*, now: datetime | None = None) -> list[CalendarConnection]:
             status=CalendarConnection.Status.CONNECTED, workspace__sync_interval_minutes__gt=0
         )
         .select_related("workspace")
+        .defer("token_cache")
         .annotate(last_run_at=Max("sync_runs__created_at"))
     )
     due = []
@@ -287,6 +371,9 @@ def sync_schedule_fanout(*, now: datetime | None = None) -> int:
         try:
             sync_request(connection=connection, trigger=SyncRun.Trigger.SCHEDULE)
         except SyncNotPossible:
+            continue
+        except Exception:  # one connection's trouble never stops the others' syncs
+            log.exception("schedule fan-out: connection %s could not be queued", connection.pk)
             continue
         queued += 1
     return queued

@@ -110,16 +110,15 @@ def store_plan(
 
     to_write: list[CalendarEvent] = []
     unchanged_ids: list[int] = []
+    # Counted here, put on the run only once written: a failed write must not report what it did not store.
+    counts = Counter()
     for pid, event in plan.kept.items():
         row = existing.get(pid)
         if row and row["content_hash"] == plan.hashes[pid] and row["removed_at"] is None:
-            run.unchanged += 1
+            counts["unchanged"] += 1
             unchanged_ids.append(row["id"])
             continue
-        if row:
-            run.updated += 1
-        else:
-            run.created += 1
+        counts["updated" if row else "created"] += 1
         to_write.append(
             CalendarEvent(
                 workspace_id=connection.workspace_id,
@@ -169,10 +168,12 @@ def store_plan(
         if gone_ids:
             # Deleted at the source, moved out of the week, or now filtered: hidden, not deleted. State
             # (discarded or not) is left alone; events already in the past never reach this list.
-            run.removed = CalendarEvent.objects.filter(pk__in=gone_ids).update(removed_at=now)
+            counts["removed"] = CalendarEvent.objects.filter(pk__in=gone_ids).update(removed_at=now)
             EventActivity.objects.bulk_create(
                 [EventActivity(event_id=pk, action=EventActivity.Action.REMOVED, created_at=now) for pk in gone_ids]
             )
+    for name in ("created", "updated", "unchanged", "removed"):
+        setattr(run, name, getattr(run, name) + counts[name])
     return changed_ids, changed_ids + unchanged_ids
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import timedelta
 from functools import partial
 
@@ -20,12 +21,13 @@ from transcripts.models import TranscriptDelivery, TranscriptSource
 from transcripts.selectors import source_credentials
 from transcripts.services.ingest import transcript_ingest
 from transcripts.services.sources import enqueue_delivery, transcript_source_report
-from transcripts.sources.base import AdapterError
+from transcripts.sources.base import AdapterError, storable
 from transcripts.sources.protocol import SourceError
 
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 Status = TranscriptDelivery.Status
+log = logging.getLogger(__name__)
 
 
 def transcript_delivery_receive(
@@ -46,7 +48,11 @@ def transcript_delivery_receive(
     if existing is not None and existing.status == Status.FAILED:
         # The vendor sent it again after it failed here: try again with what it sent now.
         TranscriptDelivery.objects.filter(pk=existing.pk).update(
-            body=body.decode("utf-8"), body_sha256=digest, status=Status.PENDING, attempts=0, next_attempt_at=None
+            body=storable(body.decode("utf-8")),
+            body_sha256=digest,
+            status=Status.PENDING,
+            attempts=0,
+            next_attempt_at=None,
         )
         transaction.on_commit(partial(enqueue_delivery, existing.pk))
         return existing, True
@@ -55,7 +61,7 @@ def transcript_delivery_receive(
     try:
         with transaction.atomic():
             delivery = TranscriptDelivery.objects.create(
-                **scope, body=body.decode("utf-8"), body_sha256=digest, delivery_key=key
+                **scope, body=storable(body.decode("utf-8")), body_sha256=digest, delivery_key=key
             )
             transaction.on_commit(partial(enqueue_delivery, delivery.pk))
     except IntegrityError:  # the same key arrived twice at once
@@ -122,6 +128,15 @@ def transcript_delivery_process(*, delivery_id: int) -> TranscriptDelivery | Non
     except ValueError as exc:  # AdapterError, or a body that is no longer JSON
         delivery.transcript = None
         _finish(delivery, Status.FAILED, error=f"This {label} transcript cannot be matched: {exc}.", kind="parse")
+    except Exception as exc:  # noqa: BLE001 - a database error or a bug: visible on the delivery, retried, never lost
+        log.exception("transcript delivery %s failed (attempt %s of %s)", delivery.pk, delivery.attempts, MAX_ATTEMPTS)
+        delivery.transcript = None
+        reason = f"Processing failed (attempt {delivery.attempts} of {MAX_ATTEMPTS}): {type(exc).__name__}."
+        if delivery.attempts >= MAX_ATTEMPTS:
+            _finish(delivery, Status.FAILED, error=reason, kind="error")
+        else:
+            wait = BACKOFF_SECONDS[delivery.attempts - 1]
+            _finish(delivery, Status.RETRYING, error=reason, kind="error", retry_in=wait)
     else:
         _finish(delivery, Status.PROCESSED)
     return delivery
@@ -138,4 +153,20 @@ def transcript_deliveries_due(*, now=None) -> list[int]:
     return list(due.values_list("pk", flat=True)[:200])
 
 
-__all__ = ["AdapterError", "transcript_deliveries_due", "transcript_delivery_process", "transcript_delivery_receive"]
+def transcript_delivery_retry(*, delivery: TranscriptDelivery) -> bool:
+    """Process a failed delivery again now (the admin's "Retry"); False if it is not failed."""
+    updated = TranscriptDelivery.objects.filter(pk=delivery.pk, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=None
+    )
+    if updated:
+        transaction.on_commit(partial(enqueue_delivery, delivery.pk))
+    return bool(updated)
+
+
+__all__ = [
+    "AdapterError",
+    "transcript_deliveries_due",
+    "transcript_delivery_process",
+    "transcript_delivery_receive",
+    "transcript_delivery_retry",
+]

@@ -15,7 +15,7 @@ from types import ModuleType
 from django.db import models
 
 from transcripts.sources import custom, fathom, fireflies, gong, granola, teams, zoom
-from transcripts.sources.base import AdapterError, NormalizedTranscript
+from transcripts.sources.base import AdapterError, NormalizedTranscript, parse_total
 from transcripts.sources.protocol import CredentialField, Mode
 
 
@@ -98,7 +98,7 @@ def normalize(source: str, payload: dict) -> NormalizedTranscript:
     entry = entry_for(source)
     if not isinstance(payload, dict):
         raise AdapterError(f"a {entry.label} record must be a JSON object")
-    return entry.module.parse(payload)
+    return parse_total(entry.module.parse, payload, entry.label)
 
 
 def split_records(source: str, document) -> list[dict]:

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 MAX_TEXT_CHARS = 1_000_000
+MAX_ID_CHARS = 255  # Transcript.external_id
+MAX_TITLE_CHARS = 500  # Transcript.title
+MAX_NAME_CHARS = 255
+MAX_EMAIL_CHARS = 320
 UNKNOWN_SPEAKER = "Unknown speaker"
+# PostgreSQL stores no NUL in text or jsonb, and no encoder takes a lone surrogate. json.loads joins
+# a valid pair into one code point, so any surrogate left in a str is unpaired.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_INT = re.compile(r"-?\d+")
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ def get(record, path: str, default=_MISSING):
     """
     value = record
     for key in path.split("."):
-        if isinstance(value, list) and re.fullmatch(r"-?\d+", key) and -len(value) <= int(key) < len(value):
+        if isinstance(value, list) and _INT.fullmatch(key) and -len(value) <= int(key) < len(value):
             value = value[int(key)]
         elif isinstance(value, dict) and value.get(key) not in (None, ""):
             value = value[key]
@@ -72,45 +81,87 @@ def as_dicts(value) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def clean_text(value) -> str:
-    return " ".join(str(value).split()) if value not in (None, "") else ""
+def storable(value: str) -> str:
+    """``value`` without what no database column can hold (NUL, unpaired surrogates)."""
+    return _UNSTORABLE.sub("", value)
+
+
+def _scalar_text(value) -> str:
+    # Only scalars are text: a list or an object where a name belongs is no name.
+    if value is None or isinstance(value, (dict, list, tuple, bool)):
+        return ""
+    if isinstance(value, int) and abs(value) > 10**50:
+        return ""
+    return storable(str(value))
+
+
+def clean_text(value, limit: int | None = None) -> str:
+    text = " ".join(_scalar_text(value).split())
+    return text[:limit] if limit else text
 
 
 def clean_email(value) -> str:
-    email = str(value or "").strip().lower()
-    return email if "@" in email else ""
+    email = _scalar_text(value).strip().lower()
+    return email if "@" in email and len(email) <= MAX_EMAIL_CHARS and not any(c.isspace() for c in email) else ""
 
 
 def external_id_of(record: dict, *paths: str) -> str:
     path = first_present(record, *paths)
     value = get(record, path)
-    if isinstance(value, (dict, list, bool)) or not str(value).strip():
-        raise AdapterError(f"bad value for field '{path}': {value!r} is not an id")
-    return str(value).strip()
+    text = _scalar_text(value).strip()
+    if isinstance(value, (dict, list, bool)) or not text:
+        raise AdapterError(f"bad value for field '{path}': {_short(value)} is not an id")
+    if len(text) > MAX_ID_CHARS:
+        raise AdapterError(f"bad value for field '{path}': longer than {MAX_ID_CHARS} characters")
+    return text
+
+
+def _short(value) -> str:
+    """A value for an error message: repr, cut short (a 5 MB field must not come back in a 400)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        text = "a number"
+    text = storable(text)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_datetime(value, field: str) -> datetime:
     """ISO-8601 (Z or offset; naive means UTC) or epoch seconds/milliseconds, in UTC."""
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
-        value = float(value)
+    if isinstance(value, str) and len(value) < 40 and _NUMBER.fullmatch(value.strip()):
+        value = float(value.strip())
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # 1e11 seconds is the year 5138, while 1e11 milliseconds is 1973.
-        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value
         try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
+            # 1e11 seconds is the year 5138, while 1e11 milliseconds is 1973.
+            seconds = value / 1000 if abs(value) >= 100_000_000_000 else value
+            return _in_range(datetime.fromtimestamp(seconds, tz=UTC), field)
         except (OverflowError, OSError, ValueError):
-            raise AdapterError(f"bad value for field '{field}': {value!r} is out of range") from None
+            raise AdapterError(f"bad value for field '{field}': {_short(value)} is out of range") from None
     # More than "YYYY-MM-DD": a bare date has no time of day, so it is refused.
-    if isinstance(value, str) and len(value.strip()) > 10:
+    if isinstance(value, str) and 10 < len(value.strip()) <= 64:
         try:
             parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
-        else:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC)
-    raise AdapterError(f"bad value for field '{field}': {value!r} is not a date and time")
+            # 0001-01-01T00:00:00+01:00 is before the first representable UTC moment.
+            moment = parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            moment = None
+        if moment is not None:
+            return _in_range(moment, field)
+    raise AdapterError(f"bad value for field '{field}': {_short(value)} is not a date and time")
+
+
+# Meetings happen between these; anything outside is a broken clock, and keeping a margin from
+# datetime.min/max means start + duration and the matching tolerance never overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _in_range(moment: datetime, field: str) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise AdapterError(f"bad value for field '{field}': {moment.isoformat()} is out of range")
+    return moment
 
 
 def required_datetime(record: dict, path: str) -> datetime:
@@ -132,12 +183,14 @@ def end_of(
         field = duration_path
         raw = get(record, duration_path)
         try:
-            duration = float(raw) if not isinstance(raw, bool) else float("nan")
-        except (TypeError, ValueError):
+            duration = float(raw) if isinstance(raw, (int, float, str)) and not isinstance(raw, bool) else float("nan")
+        except (TypeError, ValueError, OverflowError):
             duration = float("nan")
-        if not 0 <= duration < 10 * 365 * 86400 / unit_seconds:  # also rejects NaN
-            raise AdapterError(f"bad value for field '{field}': {raw!r} is not a valid duration")
+        if not 0 <= duration < 10 * 365 * 86400 / unit_seconds:  # also rejects NaN and infinity
+            raise AdapterError(f"bad value for field '{field}': {_short(raw)} is not a valid duration")
         end = start + timedelta(seconds=duration * unit_seconds)
+        if end >= LATEST:
+            raise AdapterError(f"bad value for field '{field}': the meeting ends after the year 9000")
     else:
         raise AdapterError("no end time or duration field is configured")
     if end < start:
@@ -155,7 +208,7 @@ def participants_of(people: Iterable[tuple[object, object]]) -> tuple[Participan
     by_email: dict[str, list[str]] = {}
     by_name: dict[str, list[str]] = {}
     for raw_name, raw_email in people:
-        name, email = clean_text(raw_name), clean_email(raw_email)
+        name, email = clean_text(raw_name, MAX_NAME_CHARS), clean_email(raw_email)
         if not name and not email:
             continue
         entry = by_email.get(email) if email else None
@@ -200,40 +253,107 @@ def transcript_text(segments: Iterable[tuple[object, object]]) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
-_VTT_VOICE = re.compile(r"^<v(?:\.[^\s>]*)?\s+([^>]*)>(.*?)(?:</v>)?$")
-_VTT_SPEAKER = re.compile(r"^([^:]{1,80}):\s+(.*)$")
+_MAX_SPEAKER_CHARS = 80
+
+
+def _strip_tags(line: str) -> str:
+    """The text of a cue line without its <...> tags; one pass, linear in the line."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        opening = line.find("<", pos)
+        if opening < 0:
+            out.append(line[pos:])
+            break
+        closing = line.find(">", opening + 1)
+        if closing < 0:  # no tag after all: keep the text as it is
+            out.append(line[pos:])
+            break
+        if closing == opening + 1:  # "<>" is text, not a tag
+            out.append(line[pos : opening + 1])
+            pos = opening + 1
+            continue
+        out.append(line[pos:opening])
+        pos = closing + 1
+    return "".join(out)
+
+
+def _cue_line(line: str) -> tuple[str | None, str]:
+    """(speaker or None, words) of one cue line: ``<v Name>words</v>`` or ``Name: words``."""
+    if line.startswith("<v") and len(line) > 2 and (line[2] == "." or line[2].isspace()):
+        closing = line.find(">")
+        if closing > 0:
+            tag = line[2:closing]
+            if tag.startswith("."):  # <v.loud Name>: the classes end at the first space
+                space = next((i for i, c in enumerate(tag) if c.isspace()), -1)
+                tag = tag[space:] if space >= 0 else ""
+            if tag[:1].isspace():
+                words = line[closing + 1 :]
+                if words.endswith("</v>"):
+                    words = words[: -len("</v>")]
+                return tag.strip(), words
+    colon = line.find(":", 0, _MAX_SPEAKER_CHARS + 1)
+    if colon > 0 and colon + 1 < len(line) and line[colon + 1].isspace():
+        words = line[colon + 1 :].lstrip()
+        if words:
+            return line[:colon], words
+    return None, line
+
+
+def _vtt_blocks(vtt: str):
+    """Cue blocks: runs of non-blank lines (what the WebVTT spec separates with a blank line)."""
+    block: list[str] = []
+    for raw in vtt.splitlines():
+        line = raw.strip()
+        if line:
+            block.append(line)
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def vtt_segments(vtt) -> list[tuple[str, str]]:
     """(speaker, words) pairs from WebVTT: Teams ``<v Name>words``, Zoom ``Name: words``.
 
-    A cue's continuation lines keep the speaker of the line before them.
+    A cue's continuation lines keep the speaker of the line before them. Linear in the input: plain
+    string scanning, no backtracking regular expression (a 150 KB body must not stall a worker).
     """
     segments: list[tuple[str, str]] = []
     if not isinstance(vtt, str):
         return segments
-    for block in re.split(r"\r?\n\s*\r?\n", vtt):
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
+    for lines in _vtt_blocks(vtt):
         timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
         if timing is None:
             continue  # the WEBVTT header, NOTE and STYLE blocks
         speaker = ""
         for line in lines[timing + 1 :]:
-            voice, named = _VTT_VOICE.match(line), _VTT_SPEAKER.match(line)
-            if voice:
-                speaker, words = voice.group(1), voice.group(2)
-            elif named:
-                speaker, words = named.group(1), named.group(2)
-            else:
-                words = line
-            segments.append((speaker, re.sub(r"<[^>]+>", "", words)))
+            named, words = _cue_line(line)
+            if named is not None:
+                speaker = named
+            segments.append((speaker, _strip_tags(words)))
     return segments
+
+
+def parse_total(parse, payload, label: str) -> NormalizedTranscript:
+    """Run a source's ``parse`` so that any JSON value gives a transcript or an AdapterError.
+
+    The sources check what they know to check; this is the backstop for what they did not foresee
+    (a number where a list belongs, say): the one typed error, never a 500 or a dead task.
+    """
+    try:
+        return parse(payload)
+    except AdapterError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        raise AdapterError(f"not a valid {label} record ({type(exc).__name__})") from None
 
 
 def build(external_id, title, start, end, people, segments) -> NormalizedTranscript:
     return NormalizedTranscript(
         external_id=external_id,
-        title=clean_text(title),
+        title=clean_text(title, MAX_TITLE_CHARS),
         started_at=start,
         ended_at=end,
         participants=participants_of(people),

@@ -76,7 +76,8 @@ def verify_signature(
         raise SignatureError(f"The {SIGNATURE_HEADER} header is missing.")
     if timestamp is not None:
         timestamp = timestamp.strip()
-        if not timestamp.isdigit():
+        # isdigit() alone takes "²", which int() refuses: ASCII digits only.
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
             raise SignatureError(f"The {TIMESTAMP_HEADER} header must be a Unix time in seconds.")
         current = time.time() if now is None else now
         if abs(current - int(timestamp)) > MAX_SKEW_SECONDS:
