@@ -43,7 +43,7 @@ def transcript_delivery_receive(
     # No write to the source's row here (design §7.14): the worker notes the last delivery.
     same = TranscriptDelivery.objects.filter(**scope)
     existing = (
-        same.filter(delivery_key=key) if key else same.exclude(status=Status.FAILED).filter(body_sha256=digest)
+        same.filter(delivery_key=key) if key else same.filter(body_sha256=digest).order_by("-received_at", "-pk")
     ).first()
     if existing is not None and existing.status == Status.FAILED:
         # The vendor sent it again after it failed here: try again with what it sent now.
