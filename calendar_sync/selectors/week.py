@@ -33,6 +33,14 @@ class Block:
     def width(self) -> float:
         return round(100 / self.lanes, 2)
 
+    @property
+    def css(self) -> str:
+        """Position classes of static/css/week-grid.css (style attributes would need a weaker CSP)."""
+        top = min(100, max(0, round(self.top)))
+        height = min(100 - top, max(1, round(self.height))) or 1
+        lanes = min(self.lanes, 6)
+        return f"wt-{top} whh-{height} wl-{min(self.lane, lanes - 1)}-{lanes}"
+
 
 @dataclass
 class Day:

@@ -66,7 +66,7 @@ def test_the_week_grid_links_each_meeting_to_its_page(user_client, user, connect
 
     body = user_client.get("/calendar/").content.decode()
 
-    assert 'class="week-grid"' in body
+    assert 'class="week-grid wh-' in body
     assert f'href="/calendar/events/{event.pk}/"' in body and "Northwind discovery" in body
     assert 'aria-pressed="true">Week</button>' in body
 
@@ -96,6 +96,18 @@ def test_overlapping_meetings_share_the_column_side_by_side(user, connection):
     blocks = week.days[1].blocks
     assert [(b.lane, b.lanes) for b in blocks] == [(0, 2), (1, 2), (0, 1)]
     assert (blocks[1].left, blocks[1].width) == (50.0, 50.0)
+    assert blocks[1].css == "wt-25 whh-5 wl-1-2"  # 10:30 in an 8-18 day, 30 minutes, right half
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_week_grid_places_blocks_by_class_not_style_attribute(user_client, user, connection):
+    # The Content-Security-Policy allows no inline styles: positions come from static/css/week-grid.css.
+    start = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    EventFactory(connection=connection, starts_at=start, ends_at=start + timedelta(minutes=30))
+    user_client.post("/calendar/layout/", {"layout": "week"})
+    page = user_client.get("/calendar/").content.decode()
+    assert 'class="week-block wt-' in page
+    assert "style=" not in page.split('class="week-scroll"', 1)[1]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -111,4 +123,4 @@ def test_past_view_stays_a_list_whatever_the_layout(user_client, user):
     user.calendar_layout = "week"
     user.save()
 
-    assert 'class="week-grid"' not in user_client.get("/calendar/?view=past").content.decode()
+    assert 'class="week-grid wh-' not in user_client.get("/calendar/?view=past").content.decode()
