@@ -3,11 +3,21 @@ failed transcript delivery is listed for support with its reason and retried fro
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import login, meeting_row, open_calendar, screenshot
-from tests.factories import AttendeeFactory, ConnectionFactory, EventFactory, UserFactory, WorkspaceFactory
+from tests.factories import (
+    AttendeeFactory,
+    ConnectionFactory,
+    EventFactory,
+    TranscriptSourceFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
+from tests.transcripts.helpers import custom_payload
 from transcripts.models import TranscriptDelivery
 
 pytestmark = pytest.mark.e2e
@@ -24,10 +34,11 @@ def seeded(transactional_db):
     support = UserFactory(
         email="support@ruby.example", password=PASSWORD, is_staff=True, is_superuser=True, workspace=False
     )
+    TranscriptSourceFactory(workspace=workspace, source="custom", secret="whsec_e2e")
     TranscriptDelivery.objects.create(
         workspace=workspace,
-        source="zoom",
-        body='{"uuid": "zm-1", "start_time": "2026-03-04T16:00:00Z", "duration": 30}',
+        source="custom",
+        body=json.dumps(custom_payload(people=[("Dana", "dana@northwind.example")])),
         body_sha256="x",
         status=TranscriptDelivery.Status.FAILED,
         error="Processing failed (attempt 5 of 5): connection to the database lost",
