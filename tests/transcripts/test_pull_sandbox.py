@@ -1,5 +1,5 @@
 """The sandbox's Gong and Granola: Test connection and a pull through the platform, offline, ending in transcripts
-matched to the right synced meetings (Gong serves the meetings of even id, Granola those of odd id)."""
+matched to the right synced meetings (Gong and Granola serve every other meeting in time order)."""
 
 import json
 from datetime import timedelta
@@ -67,7 +67,7 @@ def test_a_credential_with_wrong_in_it_is_refused_in_the_vendors_words(workspace
 
 def test_a_gong_fetch_follows_the_cursor_and_matches_each_call_to_its_meeting(workspace, user, meetings):
     config = _config(workspace, "gong")
-    expected = [e for e in meetings if e.pk % 2 == 0]
+    expected = meetings[0::2]  # every other meeting in time order, from the first
     assert len(expected) > pull_vendors.PAGE_SIZE  # more than one page of calls: the cursor is followed
 
     assert transcript_source_pull(source_config_id=config.pk) == len(expected)
@@ -81,7 +81,7 @@ def test_a_gong_fetch_follows_the_cursor_and_matches_each_call_to_its_meeting(wo
 
 def test_a_granola_fetch_matches_each_note_to_its_meeting(workspace, user, meetings):
     config = _config(workspace, "granola")
-    expected = [e for e in meetings if e.pk % 2 == 1]
+    expected = meetings[1::2]  # the others
 
     assert transcript_source_pull(source_config_id=config.pk) == len(expected)
 
@@ -102,3 +102,15 @@ def test_the_sandbox_serves_only_the_meetings_of_the_workspace_holding_the_key(
 
     assert set(Transcript.objects.values_list("workspace_id", flat=True)) == {other_workspace.pk}
     assert not Transcript.objects.filter(event__workspace=workspace).exists()
+
+
+def test_an_ended_teams_meeting_is_left_to_teams_transcripts(workspace, user):
+    teams = meeting(user, start=BASE, subject="Teams recap", online_provider="teams")
+    later = meeting(user, start=BASE + timedelta(days=2), subject="Teams next week", online_provider="teams")
+    zoom = meeting(user, start=BASE + timedelta(hours=2), subject="Zoom call", guests=("ann@tailspin.example",))
+
+    served = pull_vendors.meetings("gong", [workspace.pk], None) + pull_vendors.meetings(
+        "granola", [workspace.pk], None
+    )
+
+    assert sorted(e.pk for e in served) == sorted([zoom.pk, later.pk]) and teams.pk not in [e.pk for e in served]

@@ -1,11 +1,11 @@
 """The sandbox's Gong and Granola (the pull vendors), answering in-process for transport.SandboxAdapter.
 
 They serve the synced meetings of the workspace whose saved credentials the request carries (the sandbox looks the
-key up among the saved sources, so each workspace sees its own meetings): external, not cancelled, not a Teams
-meeting (Teams brings its own transcript) and without a transcript from another source. Gong takes the meetings of
-even id and Granola those of odd id, so the demo shows both side by side. Shapes follow the vendors' documentation
-(vendors.md §4 Gong's OpenAPI "Gong API" V2; §5 https://docs.granola.ai/api-reference/list-notes and get-note).
-Gong pages by PAGE_SIZE (smaller than Gong's 100) so that a demo fetch follows records.cursor.
+key up among the saved sources, so each workspace sees its own meetings): external, not cancelled, not an ended Teams
+meeting (Teams transcripts bring their own) and without a transcript from another source. Gong and Granola take
+every other one of those meetings in time order, so the demo shows both side by side. Shapes follow the vendors'
+documentation (vendors.md §4 Gong's OpenAPI "Gong API" V2; §5 https://docs.granola.ai/api-reference/list-notes
+and /get-note). Gong pages by PAGE_SIZE (smaller than Gong's 100) so that a demo fetch follows records.cursor.
 A credential containing "wrong" is refused, as the other sandboxes do.
 """
 
@@ -17,7 +17,8 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from calendar_sync.models import CalendarEvent, EventAttendee
 from ruby_site.models import Membership
@@ -26,6 +27,8 @@ from transcripts.sources.base import iso
 
 PAGE_SIZE = 2
 MAX_MEETINGS = 6
+MAX_SCAN = 200
+PARITY = {"gong": 0, "granola": 1}
 # Granola names only the microphone's owner; others are anonymous diarization buckets (docs.granola.ai/introduction).
 OTHER_SPEAKER = {"source": "speaker", "diarization_label": "Speaker A"}
 CALL_ID_BASE = 7782342274025900000  # Gong call ids are strings of up to 20 digits
@@ -53,21 +56,21 @@ def _parse_time(value: str) -> datetime | None:
 
 
 def meetings(source: str, workspace_ids: list[int], since: datetime | None, *, strictly_after: bool = False):
-    parity = 0 if source == "gong" else 1
-    others = transcript_models.Transcript.objects.filter(event=OuterRef("pk")).exclude(source=source)
+    """The workspace's recordable meetings, every other one for this vendor (stable whatever was fetched before)."""
     external = EventAttendee.objects.filter(event=OuterRef("pk"), is_internal=False)
+    ended_teams = Q(online_provider=CalendarEvent.OnlineProvider.TEAMS, ends_at__lte=timezone.now())
     events = (
         CalendarEvent.objects.active()
         .filter(Exists(external), workspace_id__in=workspace_ids, is_cancelled=False, is_all_day=False)
-        .exclude(online_provider=CalendarEvent.OnlineProvider.TEAMS)
-        .exclude(Exists(others))
-        .select_related("owner")
-        .prefetch_related("attendees")
+        .exclude(ended_teams)
         .order_by("starts_at", "pk")
     )
+    mine = [pk for i, pk in enumerate(events.values_list("pk", flat=True)[:MAX_SCAN]) if i % 2 == PARITY[source]]
+    others = transcript_models.Transcript.objects.filter(event=OuterRef("pk")).exclude(source=source)
+    chosen = CalendarEvent.objects.filter(pk__in=mine).exclude(Exists(others))
     if since is not None:
-        events = events.filter(**{"starts_at__gt" if strictly_after else "starts_at__gte": since})
-    return [e for e in events[: MAX_MEETINGS * 2] if e.pk % 2 == parity][:MAX_MEETINGS]
+        chosen = chosen.filter(**{"starts_at__gt" if strictly_after else "starts_at__gte": since})
+    return list(chosen.select_related("owner").prefetch_related("attendees").order_by("starts_at", "pk")[:MAX_MEETINGS])
 
 
 def _people(event: CalendarEvent) -> list[dict]:

@@ -150,6 +150,7 @@ def test_pull_card_renders_from_the_modules_credential_fields(vendor, config, us
     card = page.split('id="source-gong"', 1)[1].split("</section>", 1)[0]
     assert 'name="api_key"' in card and "Fetch now" in card and "Test connection" in card
     assert "not yet (the first fetch looks back 14 days)" in card
+    assert "Last delivery" not in card  # a pull source has no deliveries: its "Last fetched" says it
 
 
 def test_turned_off_pull_source_is_not_pulled(vendor, config):
