@@ -94,6 +94,8 @@ def transcript_source_pull(*, source_config_id: int, max_pages: int = MAX_PAGES)
     finished = {"pull_not_before": None}
     if not cursor:
         finished.update(pulled_through=newest, last_pulled_at=timezone.now())
+        if not unreadable:  # a whole run went through: an earlier vendor error is no longer the card's news
+            finished.update(last_error="", last_error_at=None)
     TranscriptSource.objects.filter(pk=config.pk).update(**finished)
     if unreadable:
         label = entry.label

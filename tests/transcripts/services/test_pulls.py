@@ -206,3 +206,12 @@ def test_fetch_now_while_the_vendor_asked_to_wait_says_until_when(vendor, config
         "Gong asked Ruby to wait (rate limit): the next fetch can run after 12:05:00."
     ]
     assert vendor.calls == []
+
+
+def test_a_run_that_goes_through_clears_the_last_error(vendor, config):
+    vendor.error = unavailable(503, "maintenance")
+    pulls.transcript_source_pull(source_config_id=config.pk)
+    vendor.error = None
+    pulls.transcript_source_pull(source_config_id=config.pk)
+    config.refresh_from_db()
+    assert (config.last_error, config.last_error_at) == ("", None)
