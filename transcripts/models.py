@@ -67,6 +67,8 @@ class TranscriptSource(models.Model):
     pulled_through = models.DateTimeField(null=True, blank=True)
     last_pulled_at = models.DateTimeField(null=True, blank=True)
     pull_interval_minutes = models.PositiveIntegerField(default=30)
+    # A vendor's 429 Retry-After (or a transient error's): no pull of this source before then, "Fetch now" included.
+    pull_not_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["workspace", "source"]

@@ -109,6 +109,13 @@ def teams_card(user) -> dict:
     }
 
 
+def teams_grants_summary(workspace: Workspace) -> dict[str, int]:
+    """For the Teams card on Settings → Transcript sources: how many users granted Teams transcripts, by status."""
+    rows = TeamsTranscriptGrant.objects.filter(workspace=workspace).values("status").annotate(n=Count("id"))
+    summary = {row["status"]: row["n"] for row in rows}
+    return {"connected": summary.get("connected", 0), "needs_attention": summary.get("needs_attention", 0)}
+
+
 def source_credentials(config: TranscriptSource) -> dict:
     """What the source module gets as `credentials`: the saved vendor values, and for the Custom source its
     signing secrets (current and, during rotation, previous)."""

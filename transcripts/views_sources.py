@@ -10,12 +10,14 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ruby_site.access import admin_required
 from transcripts import samples, selectors, signing, sources
 from transcripts.forms import credentials_form_class
 from transcripts.sandbox import deliveries as sandbox
+from transcripts.services import pulls
 from transcripts.services import sources as source_settings
 from transcripts.sources.protocol import Mode
 
@@ -145,6 +147,11 @@ def transcript_source_fetch(request, source: str):
     config = selectors.source_config_get(request.workspace, source)
     if entry.mode != Mode.PULL or not config.enabled:
         raise Http404("Nothing to fetch for this source.")
+    waiting = pulls.pull_waiting_until(config)
+    if waiting is not None:
+        until = timezone.localtime(waiting).strftime("%H:%M:%S")
+        messages.error(request, f"{entry.label} asked Ruby to wait (rate limit): the next fetch can run after {until}.")
+        return _back(source)
     transaction.on_commit(partial(source_settings.enqueue_pull, config.pk))
     messages.success(request, f"{entry.label}: fetching now. New meetings appear under Transcripts in a minute.")
     return _back(source)

@@ -177,3 +177,14 @@ def test_custom_source_keeps_secret_rotation_and_sample_curl(user_client, worksp
 
 def test_vendor_sources_cannot_be_turned_on_without_credentials(user_client):
     assert user_client.post(reverse("transcript_source_enable", args=["zoom"])).status_code == 404
+
+
+def test_the_teams_card_says_where_each_user_connects_it_and_asks_for_no_credentials(user_client, user, workspace):
+    TranscriptFactory(workspace=workspace, source="teams", external_id="t-1")
+    teams = card(user_client, "teams")
+    assert "Per user" in teams and "Off</span>" not in teams
+    assert "<form" not in teams and "Test connection" not in teams and "Webhook address" not in teams
+    assert f'href="{reverse("settings_integrations")}#teams-transcripts-card"' in teams
+    assert "Connect Teams transcripts in Settings → Integrations" in teams
+    assert "<dt>Users connected</dt><dd>0</dd>" in teams
+    assert "received 1 · matched 0 · ambiguous 0 · unmatched 1" in teams

@@ -1,7 +1,8 @@
 """A requests transport adapter answering the transcript vendors' hosts in-process (sandbox mode, DEBUG only).
 
 Ids it serves name a synced meeting: "sandbox-<event id>-…". The answers follow the vendors' documented shapes
-(vendors.md §1–3). A credential value "wrong" is refused as the vendor would, to show "needs attention".
+(vendors.md §1–3; Gong and Granola are answered by pull_vendors.py, §4–5). A credential value "wrong" is refused as
+the vendor would, to show "needs attention".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from calendar_sync.models import CalendarEvent
+from transcripts.sandbox import pull_vendors
 
 _ID = re.compile(r"sandbox-(\d+)")
 _PARTICIPANTS = re.compile(r"^/v2/past_meetings/(?P<uuid>[^/]+)/participants$")
@@ -26,7 +28,14 @@ TOKEN = "sandbox-zoom-access-token"  # noqa: S105 - the sandbox's made-up token
 
 def mount(session: requests.Session) -> None:
     adapter = SandboxAdapter()
-    for base in (settings.ZOOM_API_URL, settings.ZOOM_OAUTH_URL, settings.FIREFLIES_API_URL, settings.FATHOM_API_URL):
+    for base in (
+        settings.ZOOM_API_URL,
+        settings.ZOOM_OAUTH_URL,
+        settings.FIREFLIES_API_URL,
+        settings.FATHOM_API_URL,
+        settings.GONG_API_URL,
+        settings.GRANOLA_API_URL,
+    ):
         session.mount(base, adapter)
 
 
@@ -39,7 +48,9 @@ def _response(request, status: int, body, content_type: str = "application/json"
     response.encoding = "utf-8"
     response.url = request.url
     response.request = request
-    response.reason = {200: "OK", 401: "Unauthorized", 404: "Not Found"}.get(status, "")
+    response.reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(
+        status, ""
+    )
     return response
 
 
@@ -80,6 +91,10 @@ class SandboxAdapter(BaseAdapter):
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         url = urlsplit(request.url)
         origin = f"{url.scheme}://{url.netloc}"
+        if origin == settings.GONG_API_URL:
+            return pull_vendors.gong(request, _response)
+        if origin == settings.GRANOLA_API_URL:
+            return pull_vendors.granola(request, _response)
         auth = request.headers.get("Authorization", "") or request.headers.get("X-Api-Key", "")
         if auth.startswith("Basic "):
             auth = base64.b64decode(auth[6:]).decode(errors="replace")

@@ -20,6 +20,20 @@ from transcripts.sources.protocol import Mode, SourceError
 
 BACKFILL_DAYS = 14
 MAX_PAGES = 20  # per run; a longer history continues from the saved cursor on the next run
+# A 429 without Retry-After (Granola documents none) still waits this long before the next pull.
+THROTTLED_WAIT_SECONDS = 60
+
+
+def pull_waiting_until(config: TranscriptSource, *, now: datetime | None = None) -> datetime | None:
+    """When the vendor asked Ruby to wait (429 Retry-After) and that time has not come: until when; else None."""
+    not_before = config.pull_not_before
+    return not_before if not_before is not None and not_before > (now or timezone.now()) else None
+
+
+def _wait_after(exc: SourceError) -> float | None:
+    if exc.retry_after is not None:
+        return exc.retry_after
+    return THROTTLED_WAIT_SECONDS if exc.kind == "throttled" else None
 
 
 def pull_sources_due(*, now: datetime | None = None) -> list[int]:
@@ -27,7 +41,9 @@ def pull_sources_due(*, now: datetime | None = None) -> list[int]:
     pull_sources = [entry.value for entry in sources.entries(Mode.PULL)]
     due = []
     configs = TranscriptSource.objects.filter(source__in=pull_sources, state=TranscriptSource.State.CONNECTED)
-    for config in configs.only("pk", "last_pulled_at", "pull_interval_minutes", "pull_cursor"):
+    for config in configs.only("pk", "last_pulled_at", "pull_interval_minutes", "pull_cursor", "pull_not_before"):
+        if pull_waiting_until(config, now=now):
+            continue
         interval = timedelta(minutes=max(config.pull_interval_minutes, 1))
         if config.pull_cursor or config.last_pulled_at is None or config.last_pulled_at + interval <= now:
             due.append(config.pk)
@@ -43,6 +59,8 @@ def transcript_source_pull(*, source_config_id: int, max_pages: int = MAX_PAGES)
     if entry.mode != Mode.PULL:
         return 0
     now = timezone.now()
+    if pull_waiting_until(config, now=now):
+        return 0  # the vendor asked Ruby to wait: the schedule asks again after that time
     since = config.pulled_through or (now - timedelta(days=BACKFILL_DAYS))
     newest, cursor, stored, unreadable = since, config.pull_cursor, 0, []
     credentials = source_credentials(config)
@@ -51,6 +69,10 @@ def transcript_source_pull(*, source_config_id: int, max_pages: int = MAX_PAGES)
             page = entry.module.pull(credentials=credentials, since=since, cursor=cursor)
         except SourceError as exc:
             transcript_source_report(source_config=config, exc=exc)
+            wait = _wait_after(exc)
+            if wait is not None and not exc.permanent:
+                not_before = timezone.now() + timedelta(seconds=wait)
+                TranscriptSource.objects.filter(pk=config.pk).update(pull_not_before=not_before)
             return stored
         for record in page.records:
             try:
@@ -69,7 +91,11 @@ def transcript_source_pull(*, source_config_id: int, max_pages: int = MAX_PAGES)
         TranscriptSource.objects.filter(pk=config.pk).update(pull_cursor=cursor)
         if not cursor:
             break
-    finished = {} if cursor else {"pulled_through": newest, "last_pulled_at": timezone.now()}
+    finished = {"pull_not_before": None}
+    if not cursor:
+        finished.update(pulled_through=newest, last_pulled_at=timezone.now())
+        if not unreadable:  # a whole run went through: an earlier vendor error is no longer the card's news
+            finished.update(last_error="", last_error_at=None)
     TranscriptSource.objects.filter(pk=config.pk).update(**finished)
     if unreadable:
         label = entry.label

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
-from transcripts.sources import _http_pull, base
+from transcripts.sources import base, http
 from transcripts.sources.base import (
     AdapterError,
     NormalizedTranscript,
@@ -28,7 +28,7 @@ from transcripts.sources.base import (
     iso,
     required_datetime,
 )
-from transcripts.sources.protocol import CredentialField, Mode, PullPage, protocol_error
+from transcripts.sources.protocol import CredentialField, Mode, PullPage, SourceError, protocol_error
 
 MODE = Mode.PULL
 CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
@@ -111,11 +111,21 @@ def _headers(credentials: dict) -> dict:
     return {"Authorization": f"Basic {token}"}
 
 
-def _call(method: str, path: str, credentials: dict, **kwargs) -> dict | None:
+def _call(method: str, path: str, credentials: dict, *, not_found_ok: bool = False, **kwargs) -> dict | None:
+    """One Gong call through the vendor helper (host, TLS, timeout, error kinds); None for a 404 when
+    `not_found_ok` — Gong's "No calls found for the specified period"."""
     base_url = settings.GONG_API_URL
-    return _http_pull.request_json(
-        method, f"{base_url}{path}", base_url=base_url, headers=_headers(credentials), **kwargs
-    )
+    headers = {"Accept": "application/json", **_headers(credentials)}
+    try:
+        return http.request_json(method, f"{base_url}{path}", allowed_base=base_url, headers=headers, **kwargs)
+    except SourceError as exc:
+        if not_found_ok and exc.kind == "not_found":
+            return None
+        raise
+
+
+def _cursor(data: dict) -> str:
+    return http.check_cursor(str(as_dict(data.get("records")).get("cursor") or ""), allowed_base=settings.GONG_API_URL)
 
 
 def test_connection(*, credentials: dict) -> str:
@@ -138,22 +148,22 @@ def _transcripts(call_ids: list[str], credentials: dict) -> dict[str, list]:
         data = _call("POST", "/v2/calls/transcript", credentials, json=body, not_found_ok=True) or {}
         for item in as_dicts(data.get("callTranscripts")):
             found[str(item.get("callId"))] = item.get("transcript") or []
-        cursor = _http_pull.check_cursor(str(as_dict(data.get("records")).get("cursor") or ""), settings.GONG_API_URL)
+        cursor = _cursor(data)
         if not cursor:
             return found
     raise protocol_error("Gong kept sending transcript pages; stopped")
 
 
-def pull(*, credentials: dict, since: str, cursor: str = "", now: datetime | None = None) -> PullPage:
+def pull(*, credentials: dict, since: datetime | str, cursor: str = "", now: datetime | None = None) -> PullPage:
     """One page of calls started from `since` (with their parties), each with its transcript attached.
 
     Records are {metaData, parties, transcript} — what `parse` reads. A 404 is Gong's "no calls found for
     the specified period": an empty page, not an error. A call of the last TRANSCRIPT_LAG without a transcript
     yet is left out, and `newest` stays at or before it.
     """
-    cursor = _http_pull.check_cursor(cursor, settings.GONG_API_URL)
+    cursor = http.check_cursor(cursor, allowed_base=settings.GONG_API_URL)
     body: dict = {
-        "filter": {"fromDateTime": since},
+        "filter": {"fromDateTime": iso(since) if isinstance(since, datetime) else since},
         "contentSelector": {"exposedFields": {"parties": True}},
     }
     if cursor:
@@ -175,7 +185,7 @@ def pull(*, credentials: dict, since: str, cursor: str = "", now: datetime | Non
         records.append({**call, "transcript": transcript})
         if moment is not None:
             started.append(moment)
-    next_cursor = _http_pull.check_cursor(str(as_dict(data.get("records")).get("cursor") or ""), settings.GONG_API_URL)
+    next_cursor = _cursor(data)
     # Never past a call still waiting for its transcript, so asking from `newest` next time sees it again.
     newest = min(waiting) if waiting else (max(started) if started else None)
     return PullPage(records=records, cursor=next_cursor, newest=iso(newest) if newest else "")

@@ -10,11 +10,12 @@ Granola has no webhooks.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from urllib.parse import quote
 
 from django.conf import settings
 
-from transcripts.sources import _http_pull, base
+from transcripts.sources import base, http
 from transcripts.sources.base import (
     NormalizedTranscript,
     Sample,
@@ -27,7 +28,7 @@ from transcripts.sources.base import (
     iso,
     required_datetime,
 )
-from transcripts.sources.protocol import CredentialField, Mode, PullPage, protocol_error
+from transcripts.sources.protocol import CredentialField, Mode, PullPage, SourceError, protocol_error
 
 MODE = Mode.PULL
 CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
@@ -100,10 +101,17 @@ def sample(s: Sample) -> dict:
 # --- the API (PULL) ---------------------------------------------------------------------------
 
 
-def _call(path: str, credentials: dict, **kwargs) -> dict | None:
+def _call(path: str, credentials: dict, *, not_found_ok: bool = False, **kwargs) -> dict | None:
+    """One Granola GET through the vendor helper (host, TLS, timeout, error kinds); None for a 404 when
+    `not_found_ok` (a note without its summary and transcript yet)."""
     base_url = settings.GRANOLA_API_URL
-    headers = {"Authorization": f"Bearer {credentials.get('api_key', '')}"}
-    return _http_pull.request_json("GET", f"{base_url}{path}", base_url=base_url, headers=headers, **kwargs)
+    headers = {"Accept": "application/json", "Authorization": f"Bearer {credentials.get('api_key', '')}"}
+    try:
+        return http.request_json("GET", f"{base_url}{path}", allowed_base=base_url, headers=headers, **kwargs)
+    except SourceError as exc:
+        if not_found_ok and exc.kind == "not_found":
+            return None
+        raise
 
 
 def test_connection(*, credentials: dict) -> str:
@@ -114,14 +122,14 @@ def test_connection(*, credentials: dict) -> str:
     return "Granola accepted the API key" + (" (notes visible)" if data["notes"] else " (no notes yet)")
 
 
-def pull(*, credentials: dict, since: str, cursor: str = "") -> PullPage:
+def pull(*, credentials: dict, since: datetime | str, cursor: str = "") -> PullPage:
     """One page of notes created after `since`, each fetched with its transcript (records for `parse`).
 
     A note Granola answers 404 for has no summary or transcript yet: it is left for a later run (the list
     only shows notes that have both, so this is a race, not a loss).
     """
-    cursor = _http_pull.check_cursor(cursor, settings.GRANOLA_API_URL)
-    params: dict = {"created_after": since, "page_size": PAGE_SIZE}
+    cursor = http.check_cursor(cursor, allowed_base=settings.GRANOLA_API_URL)
+    params: dict = {"created_after": iso(since) if isinstance(since, datetime) else since, "page_size": PAGE_SIZE}
     if cursor:
         params["cursor"] = cursor
     data = _call("/v1/notes", credentials, params=params) or {}
@@ -141,7 +149,7 @@ def pull(*, credentials: dict, since: str, cursor: str = "") -> PullPage:
         if note is not None:
             records.append(note)
     next_cursor = str(data.get("cursor") or "") if data.get("hasMore") else ""
-    next_cursor = _http_pull.check_cursor(next_cursor, settings.GRANOLA_API_URL)
+    next_cursor = http.check_cursor(next_cursor, allowed_base=settings.GRANOLA_API_URL)
     return PullPage(records=records, cursor=next_cursor, newest=_newest(created))
 
 

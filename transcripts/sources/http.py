@@ -1,14 +1,18 @@
 """The one HTTP helper every transcript-source module uses to call its vendor (design.md §7.13).
 
     request_json(method, url, *, allowed_base, headers=None, params=None, json=None, data=None, auth=None,
-                 timeout=DEFAULT_TIMEOUT, subdomains=False) -> dict
+                 timeout=settings.VENDOR_HTTP_TIMEOUT, subdomains=False) -> dict
     request_bytes(...same...) -> tuple[bytes, str]          # (body, content type)
     check_url(url, *, allowed_base, subdomains=False) -> str  # raises before any call
+    check_cursor(cursor, *, allowed_base) -> str             # an opaque cursor, or a link on an allowed host
 
 `allowed_base` is a base URL from settings (ZOOM_API_URL, FIREFLIES_API_URL, …) or a tuple of them: the URL must be
 https on the same host and port (with `subdomains=True`, a subdomain of it) and under its path, else
 SourceError(kind="refused") is raised and nothing is sent. Redirects are followed only inside the allowed bases.
 TLS is always verified (REQUESTS_CA_BUNDLE honoured); every call has a (connect, read) timeout.
+
+No retry and no sleep here: a 429 is raised as "throttled" with `retry_after` and the platform waits (the worker
+never sleeps; services/pulls.py and services/deliveries.py schedule the next attempt after it).
 
 Errors, all protocol.SourceError: 401/403 -> "auth" (permanent); 404 -> "not_found" (permanent); 429 -> "throttled"
 with `retry_after` from Retry-After (seconds, HTTP date or ISO time); 5xx, timeouts, connection errors ->
@@ -33,7 +37,6 @@ from django.conf import settings
 from transcripts.sandbox import transport as sandbox_transport
 from transcripts.sources.protocol import SourceError, auth_error, protocol_error, unavailable
 
-DEFAULT_TIMEOUT = (5, 20)  # (connect, read) seconds
 MAX_REDIRECTS = 3
 MAX_RETRY_AFTER = 24 * 3600.0
 MAX_BYTES = 20 * 1024 * 1024
@@ -62,6 +65,14 @@ def check_url(url: str, *, allowed_base, subdomains: bool = False) -> str:
     if not isinstance(url, str) or not any(_allowed(url, base, subdomains) for base in _bases(allowed_base)):
         raise refused(str(url))
     return url
+
+
+def check_cursor(cursor: str, *, allowed_base) -> str:
+    """Vendors' page cursors are opaque tokens; one that is a link must point at an allowed vendor host."""
+    cursor = str(cursor or "")
+    if "://" in cursor or cursor.startswith("//"):
+        check_url(cursor, allowed_base=allowed_base)
+    return cursor
 
 
 def session() -> requests.Session:
@@ -106,6 +117,8 @@ def vendor_message(response: requests.Response) -> str:
         errors = body.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("message") or errors[0])[:300]
+        if isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
+            return "; ".join(errors)[:300]  # Gong's ErrorResponse: {"requestId", "errors": ["Access denied"]}
         for key in ("message", "error_description", "error", "reason"):
             value = body.get(key)
             if isinstance(value, dict):
@@ -129,9 +142,10 @@ def classify(response: requests.Response) -> SourceError | None:
     return protocol_error(message or f"the vendor answered {status}", status)
 
 
-def send(method: str, url: str, *, allowed_base, subdomains: bool = False, timeout=DEFAULT_TIMEOUT, **kwargs):
+def send(method: str, url: str, *, allowed_base, subdomains: bool = False, timeout=None, **kwargs):
     """One vendor call: host check, TLS, timeout, redirects inside the allowed hosts, errors classified."""
     check_url(url, allowed_base=allowed_base, subdomains=subdomains)
+    timeout = timeout or settings.VENDOR_HTTP_TIMEOUT
     with session() as s:
         for _ in range(MAX_REDIRECTS + 1):
             try:

@@ -35,6 +35,12 @@ WRAPPER_KEYS: tuple[str, ...] = ("value",)
 MODE = Mode.CALENDAR
 # Nothing to type in: each user grants access with Microsoft (Settings → Integrations → Connect Teams transcripts).
 CREDENTIAL_FIELDS: tuple[CredentialField, ...] = ()
+HELP = (
+    "Nothing to set up here: each user connects Teams transcripts for their own meetings in Settings → Integrations "
+    "(“Connect Teams transcripts”), an extra, optional Microsoft permission on top of the calendar connection."
+)
+# The card says where to connect it and how many users did (no credentials, no webhook, no Test connection).
+CARD_TEMPLATE = "transcripts/_teams_source_card.html"
 # Asked by incremental consent on top of the calendar connection's Calendars.Read User.Read, never instead.
 SCOPES: tuple[str, ...] = ("OnlineMeetings.Read", "OnlineMeetingTranscript.Read.All")
 # The `tid` of every personal Microsoft account (Entra ID token claims reference); Teams transcripts are

@@ -1,5 +1,6 @@
 """The "Teams transcripts" card on Settings → Integrations ({% load teams_transcripts %}{% teams_transcripts_card %}):
-ruby_site renders the page without importing transcripts; the card's data is read here, in the top app."""
+ruby_site renders the page without importing transcripts; the card's data is read here, in the top app. Also the
+workspace's summary of Teams grants for the Teams card on Settings → Transcript sources."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ def teams_transcripts_card(context):
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def teams_grants_summary(context) -> dict:
+    """{% teams_grants_summary as grants %} on the Transcript sources page (the Teams source's CARD_TEMPLATE)."""
+    return selectors.teams_grants_summary(context["request"].workspace)

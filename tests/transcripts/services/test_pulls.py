@@ -150,6 +150,7 @@ def test_pull_card_renders_from_the_modules_credential_fields(vendor, config, us
     card = page.split('id="source-gong"', 1)[1].split("</section>", 1)[0]
     assert 'name="api_key"' in card and "Fetch now" in card and "Test connection" in card
     assert "not yet (the first fetch looks back 14 days)" in card
+    assert "Last delivery" not in card  # a pull source has no deliveries: its "Last fetched" says it
 
 
 def test_turned_off_pull_source_is_not_pulled(vendor, config):
@@ -169,3 +170,48 @@ def test_a_pulled_meeting_without_text_is_not_stored_and_said(vendor, config, mo
         "1 Gong meeting(s) could not be read: it has no transcript text (no spoken words), "
         "so there is nothing to match."
     )
+
+
+def test_a_429_retry_after_makes_the_next_pull_wait_at_least_that_long(vendor, config, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    vendor.error = unavailable(429, "Too many requests", retry_after=600)
+    pulls.transcript_source_pull(source_config_id=config.pk)
+    config.refresh_from_db()
+    assert config.pull_not_before == NOW + timedelta(seconds=600)
+    assert config.last_error == "Gong is rate-limiting Ruby (429): “Too many requests”. It asked Ruby to wait 600 s."
+    vendor.error, vendor.calls = None, []
+    time_machine.move_to(NOW + timedelta(seconds=599), tick=False)
+    assert pulls.pull_sources_due() == []
+    assert pulls.transcript_source_pull(source_config_id=config.pk) == 0 and vendor.calls == []
+    time_machine.move_to(NOW + timedelta(seconds=601), tick=False)
+    assert pulls.pull_sources_due() == [config.pk]
+    assert pulls.transcript_source_pull(source_config_id=config.pk) == 2
+    config.refresh_from_db()
+    assert config.pull_not_before is None
+
+
+def test_a_429_without_retry_after_still_waits_a_minute(vendor, config, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    vendor.error = unavailable(429, "Too Many Requests")
+    pulls.transcript_source_pull(source_config_id=config.pk)
+    config.refresh_from_db()
+    assert config.pull_not_before == NOW + timedelta(seconds=pulls.THROTTLED_WAIT_SECONDS)
+
+
+def test_fetch_now_while_the_vendor_asked_to_wait_says_until_when(vendor, config, user_client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    TranscriptSource.objects.filter(pk=config.pk).update(pull_not_before=NOW + timedelta(minutes=5))
+    response = user_client.post(reverse("transcript_source_fetch", args=["gong"]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Gong asked Ruby to wait (rate limit): the next fetch can run after 12:05:00."
+    ]
+    assert vendor.calls == []
+
+
+def test_a_run_that_goes_through_clears_the_last_error(vendor, config):
+    vendor.error = unavailable(503, "maintenance")
+    pulls.transcript_source_pull(source_config_id=config.pk)
+    vendor.error = None
+    pulls.transcript_source_pull(source_config_id=config.pk)
+    config.refresh_from_db()
+    assert (config.last_error, config.last_error_at) == ("", None)

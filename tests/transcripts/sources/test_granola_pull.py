@@ -3,17 +3,20 @@ and https://docs.granola.ai/api-reference/get-note (official examples; the e-mai
 stored copy, so ours are substituted), limits from https://docs.granola.ai/introduction — /work/tools/vendors.md §5.
 """
 
+from datetime import datetime
+
 import pytest
 import requests
 import responses
 from responses import matchers
 
-from transcripts.sources import _http_pull, granola, normalize
+from transcripts.sources import granola, normalize
 from transcripts.sources.protocol import Mode, SourceError
 
 BASE = "https://public-api.granola.ai"
 CREDENTIALS = {"api_key": "grn_example_key"}
-SINCE = "2026-01-27T00:00:00Z"
+SINCE = datetime.fromisoformat("2026-01-27T00:00:00+00:00")  # what services/pulls.py passes
+SINCE_ISO = "2026-01-27T00:00:00Z"
 CURSOR = "eyJjcmVkZW50aWFsfQ=="
 
 
@@ -70,10 +73,9 @@ NOTE_1, NOTE_2 = "not_1d3tmYTlCICgjy", "not_2e4unZUmDJDhkz"
 
 
 @pytest.fixture(autouse=True)
-def no_waiting(monkeypatch):
-    waits = []
-    monkeypatch.setattr(_http_pull, "sleep", waits.append)
-    return waits
+def no_sleeping(monkeypatch):
+    # The worker never sleeps (a 429 is handed to the platform with its Retry-After).
+    monkeypatch.setattr("time.sleep", lambda seconds: pytest.fail(f"slept {seconds} s"))
 
 
 def test_granola_is_a_pull_source_asking_for_its_api_key():
@@ -110,12 +112,12 @@ def test_pull_reads_two_pages_with_the_cursor_and_fetches_each_note_with_its_tra
     responses.get(
         f"{BASE}/v1/notes",
         json={"notes": [_listed(NOTE_1, "2026-01-27T15:30:00Z")], "hasMore": True, "cursor": CURSOR},
-        match=[matchers.query_param_matcher({"created_after": SINCE, "page_size": "30"})],
+        match=[matchers.query_param_matcher({"created_after": SINCE_ISO, "page_size": "30"})],
     )
     responses.get(
         f"{BASE}/v1/notes",
         json={"notes": [_listed(NOTE_2, "2026-01-28T10:00:00Z")], "hasMore": False, "cursor": None},
-        match=[matchers.query_param_matcher({"created_after": SINCE, "page_size": "30", "cursor": CURSOR})],
+        match=[matchers.query_param_matcher({"created_after": SINCE_ISO, "page_size": "30", "cursor": CURSOR})],
     )
     for note_id in (NOTE_1, NOTE_2):
         responses.get(
@@ -177,23 +179,24 @@ def test_a_listed_id_that_is_not_a_note_id_is_refused_before_it_reaches_a_url():
 
 
 @responses.activate
-def test_429_honours_retry_after(no_waiting):
+def test_429_with_retry_after_is_throttled_for_the_platform_without_sleeping():
     responses.get(f"{BASE}/v1/notes", status=429, headers={"Retry-After": "2"}, body="Too Many Requests")
-    responses.get(f"{BASE}/v1/notes", json={"notes": [], "hasMore": False, "cursor": None})
 
-    assert granola.test_connection(credentials=CREDENTIALS) == "Granola accepted the API key (no notes yet)"
-    assert no_waiting == [2.0]
+    with pytest.raises(SourceError) as caught:
+        granola.pull(credentials=CREDENTIALS, since=SINCE)
+
+    assert (caught.value.kind, caught.value.status, caught.value.retry_after) == ("throttled", 429, 2.0)
+    assert caught.value.vendor_message == "Too Many Requests" and len(responses.calls) == 1
 
 
 @responses.activate
-def test_429_without_retry_after_is_throttled_for_the_worker(no_waiting):
+def test_429_without_retry_after_is_throttled_for_the_platform():
     responses.get(f"{BASE}/v1/notes", status=429, body="Too Many Requests")
 
     with pytest.raises(SourceError) as caught:
         granola.pull(credentials=CREDENTIALS, since=SINCE)
 
     assert (caught.value.kind, caught.value.status, caught.value.retry_after) == ("throttled", 429, None)
-    assert no_waiting == []
 
 
 @responses.activate
@@ -225,15 +228,18 @@ def test_a_next_cursor_link_on_another_host_is_refused():
     with pytest.raises(SourceError) as caught:
         granola.pull(credentials=CREDENTIALS, since=SINCE)
 
-    assert caught.value.kind == "protocol"
+    assert (caught.value.kind, caught.value.vendor_message) == (
+        "refused",
+        "address on https://evil.example is not an allowed vendor host",
+    )
 
 
 @responses.activate
 def test_a_cursor_link_on_another_host_is_refused_before_any_call():
-    with pytest.raises(SourceError):
+    with pytest.raises(SourceError) as caught:
         granola.pull(credentials=CREDENTIALS, since=SINCE, cursor="http://public-api.granola.ai/v1/notes")
 
-    assert len(responses.calls) == 0
+    assert (caught.value.kind, len(responses.calls)) == ("refused", 0)
 
 
 @responses.activate

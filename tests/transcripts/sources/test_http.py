@@ -109,7 +109,7 @@ def test_timeout_is_transient():
 
 
 @responses.activate
-def test_every_call_has_a_timeout_and_verifies_tls(monkeypatch):
+def test_every_call_has_a_timeout_and_verifies_tls(monkeypatch, settings):
     seen = {}
 
     def spy(self, method, url, **kwargs):
@@ -119,10 +119,34 @@ def test_every_call_has_a_timeout_and_verifies_tls(monkeypatch):
     monkeypatch.setattr(requests.Session, "request", spy)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/custom.pem")
     kind_of(lambda: http.request_json("GET", f"{BASE}/v2/x", allowed_base=BASE))
-    assert (seen["timeout"], seen["verify"], seen["allow_redirects"]) == ((5, 20), "/etc/ssl/certs/custom.pem", False)
+    assert (seen["timeout"], seen["verify"], seen["allow_redirects"]) == (
+        settings.VENDOR_HTTP_TIMEOUT,
+        "/etc/ssl/certs/custom.pem",
+        False,
+    )
 
 
 @responses.activate
 def test_an_answer_that_is_not_json_is_a_protocol_error():
     responses.get(f"{BASE}/v2/x", body="<html>")
     assert kind_of(lambda: http.request_json("GET", f"{BASE}/v2/x", allowed_base=BASE)).kind == "protocol"
+
+
+@pytest.mark.parametrize("cursor", ["", "eyJjYWxsSWQiM1M30.6qKwpOcvnuweTZm", f"{BASE}/v2/next?c=1"])
+def test_an_opaque_cursor_or_a_link_on_the_vendor_host_is_kept(cursor):
+    assert http.check_cursor(cursor, allowed_base=BASE) == cursor
+
+
+@pytest.mark.parametrize(
+    "cursor", ["https://attacker.example/v2/next", "http://api.zoom.us/v2/next", "//evil.example/x"]
+)
+def test_a_cursor_that_is_a_link_to_another_host_is_refused(cursor):
+    assert kind_of(lambda: http.check_cursor(cursor, allowed_base=BASE)).kind == "refused"
+
+
+@responses.activate
+def test_a_429_is_raised_at_once_with_retry_after_never_slept(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: pytest.fail("slept"))
+    responses.get(f"{BASE}/v2/x", status=429, headers={"Retry-After": "30"}, json={"message": "Too many requests"})
+    error = kind_of(lambda: http.request_json("GET", f"{BASE}/v2/x", allowed_base=BASE))
+    assert (error.kind, error.retry_after, len(responses.calls)) == ("throttled", 30.0, 1)
