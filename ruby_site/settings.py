@@ -204,7 +204,7 @@ FIREFLIES_API_URL = env_https_url("FIREFLIES_API_URL", TRANSCRIPT_VENDOR_HOSTS["
 FATHOM_API_URL = env_https_url("FATHOM_API_URL", TRANSCRIPT_VENDOR_HOSTS["FATHOM_API_URL"])
 GONG_API_URL = env_https_url("GONG_API_URL", TRANSCRIPT_VENDOR_HOSTS["GONG_API_URL"])
 GRANOLA_API_URL = env_https_url("GRANOLA_API_URL", TRANSCRIPT_VENDOR_HOSTS["GRANOLA_API_URL"])
-# The built-in vendor stand-ins (transcripts/sandbox/): on by default with DEBUG when no vendor host is set.
+# The built-in vendor stand-ins (transcripts/sources/sandbox/): on by default with DEBUG when no vendor host is set.
 TRANSCRIPT_SANDBOX = env_bool(
     "TRANSCRIPT_SANDBOX", DEBUG and not any(os.environ.get(k) for k in TRANSCRIPT_VENDOR_HOSTS)
 )

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from ruby_site.access import admin_required
 from transcripts import samples, selectors, signing, sources
 from transcripts.forms import credentials_form_class
-from transcripts.sandbox import deliveries as sandbox
 from transcripts.services import pulls
 from transcripts.services import sources as source_settings
 from transcripts.sources.protocol import Mode
+from transcripts.sources.sandbox import deliveries as sandbox
 
 
 def _webhook_url(request, config) -> str:

@@ -13,7 +13,7 @@ from ruby_site.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from tests.e2e.helpers import login, screenshot
 from tests.e2e.test_transcript_sources import SANDBOX
 from transcripts.models import Transcript
-from transcripts.sandbox import pull_vendors
+from transcripts.sources.sandbox import pull_vendors
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,9 @@ import pytest
 from tests.factories import TranscriptSourceFactory, UserFactory
 from tests.transcripts.helpers import BASE, meeting
 from transcripts.models import Transcript
-from transcripts.sandbox import pull_vendors
 from transcripts.services.pulls import transcript_source_pull
 from transcripts.services.sources import transcript_source_test
+from transcripts.sources.sandbox import pull_vendors
 
 CREDS = {
     "gong": {"access_key": "AK-SANDBOX", "access_key_secret": "sandbox-secret"},

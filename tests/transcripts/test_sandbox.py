@@ -12,9 +12,9 @@ from django.urls import reverse
 from tests.factories import TranscriptSourceFactory
 from tests.transcripts.helpers import meeting
 from transcripts.models import Transcript, TranscriptDelivery
-from transcripts.sandbox import deliveries
 from transcripts.services.sources import transcript_source_test
 from transcripts.sources import zoom
+from transcripts.sources.sandbox import deliveries
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDS = {

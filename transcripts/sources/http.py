@@ -20,7 +20,7 @@ with `retry_after` from Retry-After (seconds, HTTP date or ISO time); 5xx, timeo
 vendor's own words from the answer (message / error / error_description / errors[0].message), never a secret.
 
 In sandbox mode (settings.TRANSCRIPT_SANDBOX, DEBUG only) the vendor hosts are answered in-process by
-transcripts/sandbox/transport.py, so the production code path is the same.
+transcripts/sources/sandbox/transport.py, so the production code path is the same.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from transcripts.sandbox import transport as sandbox_transport
 from transcripts.sources.protocol import SourceError, auth_error, protocol_error, unavailable
+from transcripts.sources.sandbox import transport as sandbox_transport
 
 MAX_REDIRECTS = 3
 MAX_RETRY_AFTER = 24 * 3600.0

@@ -12,9 +12,9 @@ import requests
 from django.conf import settings
 
 from calendar_sync.models import CalendarEvent
-from transcripts.sandbox.transport import lines, people
 from transcripts.sources import fathom, zoom
 from transcripts.sources.base import iso
+from transcripts.sources.sandbox.transport import lines, people
 
 SUPPORTED = ("zoom", "fireflies", "fathom")
 

@@ -19,7 +19,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from calendar_sync.models import CalendarEvent
-from transcripts.sandbox import pull_vendors
+from transcripts.sources.sandbox import pull_vendors
 
 _ID = re.compile(r"sandbox-(\d+)")
 _PARTICIPANTS = re.compile(r"^/v2/past_meetings/(?P<uuid>[^/]+)/participants$")
