@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db import connection
 from django.db.models import FloatField, Q
@@ -95,8 +95,10 @@ def event_infos(workspace_id: int, ranges=None, event_ids=None, people: People |
     columns = ["id", "subject", "ical_uid", "owner__email", "organizer_email"]
     if connection.vendor == "postgresql":
         events = events.annotate(
-            start_s=Cast(Extract("starts_at", "epoch"), FloatField()),
-            end_s=Cast(Extract("ends_at", "epoch"), FloatField()),
+            # tzinfo=UTC: Django converts to the *active* time zone before EXTRACT, and a request activates the
+            # user's zone (WorkspaceMiddleware) — the epoch would then be off by the zone's offset.
+            start_s=Cast(Extract("starts_at", "epoch", tzinfo=UTC), FloatField()),
+            end_s=Cast(Extract("ends_at", "epoch", tzinfo=UTC), FloatField()),
         )
         by_id = {row[0]: _info(row, row[5], row[6]) for row in events.values_list(*columns, "start_s", "end_s")}
     else:

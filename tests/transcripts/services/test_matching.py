@@ -1,5 +1,6 @@
 """Matching transcripts to meetings by time and attendees (transcripts/services/matching.py)."""
 
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,15 @@ def test_exact_time_and_attendees_matches(workspace, user):
     assert transcript.event == event
     assert transcript.match_how == "auto"
     assert transcript.match_score == 1.0
+
+
+def test_matching_in_a_request_with_the_users_time_zone_active_still_matches(workspace, user):
+    # A request activates the viewer's zone (WorkspaceMiddleware); the event times read on PostgreSQL as epochs
+    # must stay UTC, or every match made from a page (Fetch now, Process again) is off by the zone's offset.
+    event = meeting(user)
+    with timezone.override(zoneinfo.ZoneInfo("America/Toronto")):
+        transcript = ingest(workspace, people=[SAM, DANA])
+    assert (transcript.match_status, transcript.event) == ("matched", event)
 
 
 def test_match_detail_explains_score(workspace, user):
