@@ -16,12 +16,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from exchangelib import BASIC, DELEGATE, NTLM, Account, Build, Configuration, Credentials, EWSDateTime, Version
 from exchangelib import errors as ews_errors
 from exchangelib.autodiscover import Autodiscovery
 from exchangelib.ewsdatetime import UTC as EWS_UTC
+from exchangelib.items import ACTIVE_DIRECTORY
+from exchangelib.properties import Mailbox
 from exchangelib.protocol import BaseProtocol, FailFast, Protocol
 from exchangelib.version import EXCHANGE_2013
 
@@ -229,12 +232,51 @@ def _close(account: Account | None) -> None:
         pass
 
 
-def mailbox_check(*, email: str, username: str, password: str, server_url: str, version: str, auth: str) -> str:
-    """Sign in once and read the calendar folder. Returns the build found ("15.1"). Raises EwsError."""
+class MailboxFound(NamedTuple):
+    build: str  # "15.1"
+    primary_address: str | None  # the directory's primary SMTP address; None when the server would not say
+
+
+def _primary_address(account: Account, email: str) -> str | None:
+    """ResolveNames "smtp:<email>" in the directory: the primary SMTP address of the mailbox owning the address.
+
+    The "smtp:" prefix makes Exchange match the address against every proxy address (aliases included), not only
+    primary ones (Microsoft's "ResolveNames operation" page, Remarks). If the server refuses ResolveNames (an EWS
+    policy, a permission, an error answer) or finds nothing, None: the connect falls back to the typed-address check
+    and the mailbox opening, so a server that does not offer ResolveNames can still be connected.
+    """
+    try:
+        found = account.protocol.resolve_names([f"smtp:{email}"], search_scope=ACTIVE_DIRECTORY)
+    except (ews_errors.ResponseMessageError, ews_errors.SOAPError, ews_errors.MalformedResponseError) as exc:
+        if _classify(exc).kind == UNSAFE:
+            raise
+        log.info("EWS ResolveNames not answered (%s); the email-match rule uses the typed address", type(exc).__name__)
+        return None
+    addresses = sorted(
+        {
+            m.email_address.strip()
+            for m in found
+            if isinstance(m, Mailbox) and m.email_address and (m.routing_type or "SMTP").upper() == "SMTP"
+        },
+        key=str.casefold,
+    )
+    if not addresses:
+        return None
+    # Partial matching may list several mailboxes: if one of them has the address as its primary, it owns it.
+    for address in addresses:
+        if address.casefold() == email.casefold():
+            return address
+    return addresses[0]
+
+
+def mailbox_check(
+    *, email: str, username: str, password: str, server_url: str, version: str, auth: str
+) -> MailboxFound:
+    """Sign in once, read the calendar folder and resolve the mailbox's primary SMTP address. Raises EwsError."""
     url = _checked(server_url)
     account = None
 
-    def read() -> str:
+    def read() -> MailboxFound:
         nonlocal account
         account = _account(
             email=email, username=username, password=password, server_url=url, version=version, auth=auth
@@ -243,7 +285,7 @@ def mailbox_check(*, email: str, username: str, password: str, server_url: str, 
         build = account.version.build
         if build < EXCHANGE_2013:
             raise EwsError(VERSION, detail=str(build))
-        return f"{build.major_version}.{build.minor_version}"
+        return MailboxFound(f"{build.major_version}.{build.minor_version}", _primary_address(account, email))
 
     try:
         found, _ = _attempt(read)

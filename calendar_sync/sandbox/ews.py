@@ -3,13 +3,16 @@
 providers/ews_guard.GuardedAdapter hands every request for SANDBOX_HOST to respond(), so the production code path
 (exchangelib building and parsing real SOAP) runs offline. It serves the same realistic week as the Microsoft
 sandbox (events.week_for), written as EWS CalendarItems: the operations exchangelib sends for Ruby are ConvertId
-(the version probe of "Detect"), GetFolder (root, calendar), FindItem with a CalendarView (IdOnly) and GetItem.
-The SOAP shapes follow Microsoft's EWS reference (learn.microsoft.com/exchange/client-developer/web-service-reference:
-getfolder-operation, finditem-operation-calendar-item, getitem-operation-calendar-item, calendarview).
+(the version probe of "Detect"), GetFolder (root, calendar), ResolveNames (the mailbox's primary SMTP address),
+FindItem with a CalendarView (IdOnly) and GetItem. The SOAP shapes follow Microsoft's EWS reference
+(learn.microsoft.com/exchange/client-developer/web-service-reference: getfolder-operation, resolvenames-operation,
+finditem-operation-calendar-item, getitem-operation-calendar-item, calendarview).
 
 Sign-in: any username with the password SANDBOX_PASSWORD. Basic auth is checked from its header; NTLM cannot be
 spoken here, so the password is read from the requests NTLM auth object attached to the request (sandbox only).
-The mailbox is the address exchangelib names (X-AnchorMailbox); its domain is the week's internal domain.
+The mailbox is the address exchangelib names (X-AnchorMailbox); its domain is the week's internal domain. Each
+address resolves to itself as its primary SMTP address, except the alias SANDBOX_ALIAS_LOCAL@<any domain>, which
+belongs to SANDBOX_ALIAS_OWNER@<that domain> (so the email-match refusal can be shown).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from calendar_sync.sandbox.identities import identity_for
 SANDBOX_HOST = "exchange.sandbox.invalid"
 SANDBOX_URL = f"https://{SANDBOX_HOST}/EWS/Exchange.asmx"
 SANDBOX_PASSWORD = "sandbox"  # noqa: S105 - the offline sandbox's published demo password
+SANDBOX_ALIAS_LOCAL = "team"  # team@<domain> is an alias of another person's mailbox ...
+SANDBOX_ALIAS_OWNER = "morgan.lee"  # ... whose primary SMTP address is morgan.lee@<domain>
 
 S = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
@@ -237,6 +242,30 @@ def _convert_id() -> str:
     return _wrap("ConvertId", _message("ConvertId", "", ok=False, code="ErrorInvalidSmtpAddress", text=text))
 
 
+def primary_address(address: str) -> str:
+    local, _, domain = address.strip().partition("@")
+    return f"{SANDBOX_ALIAS_OWNER}@{domain}" if local.casefold() == SANDBOX_ALIAS_LOCAL else address.strip()
+
+
+def _resolve_names(op) -> str:
+    entry = (op.findtext(f"{{{M}}}UnresolvedEntry") or "").strip()
+    address = entry[5:] if entry.lower().startswith("smtp:") else entry
+    if "@" not in address:
+        text = "No results were found."
+        return _wrap(
+            "ResolveNames", _message("ResolveNames", "", ok=False, code="ErrorNameResolutionNoResults", text=text)
+        )
+    primary = primary_address(address)
+    name = primary.split("@", 1)[0].replace(".", " ").title()
+    resolution = (
+        '<m:ResolutionSet TotalItemsInView="1" IncludesLastItemInRange="true"><t:Resolution><t:Mailbox>'
+        f"<t:Name>{escape(name)}</t:Name><t:EmailAddress>{escape(primary)}</t:EmailAddress>"
+        "<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox</t:MailboxType></t:Mailbox></t:Resolution>"
+        "</m:ResolutionSet>"
+    )
+    return _wrap("ResolveNames", _message("ResolveNames", resolution))
+
+
 def respond(request) -> requests.Response:
     """Answer one EWS POST as Exchange Server 2016 would."""
     if request.method != "POST" or not request.url.lower().endswith("/ews/exchange.asmx"):
@@ -258,6 +287,8 @@ def respond(request) -> requests.Response:
         return _response(request, 200, _envelope(_get_item(op, mailbox)))
     if name == "ConvertId":
         return _response(request, 200, _envelope(_convert_id()))
+    if name == "ResolveNames":
+        return _response(request, 200, _envelope(_resolve_names(op)))
     return _response(
         request,
         500,

@@ -3,8 +3,9 @@
 Before anything is stored Ruby checks the input, the server URL (https, the EWS path, a public address) and signs
 in once, reading the calendar folder. Success stores the connection with the username and password encrypted in
 token_cache (never shown again, never logged); any failure stores nothing and raises ExchangeConnectRefused with
-one plain sentence. The mailbox must be the Ruby account's own address (the email-match rule); one calendar
-per person: a live Outlook connection must be disconnected first.
+one plain sentence. The mailbox must be the Ruby account's own address (the email-match rule: the typed address,
+and the primary SMTP address the server resolves it to when it answers ResolveNames); one calendar per person:
+a live Outlook connection must be disconnected first.
 """
 
 from __future__ import annotations
@@ -100,6 +101,20 @@ def exchange_connect(
     except ews.EwsError as exc:
         log.info("exchange connect refused for user=%s: %s (%s)", user.pk, exc.kind, exc.detail)
         raise ExchangeConnectRefused(ews.describe_error(exc, connecting=True)) from exc
+    # The email-match rule on the server's own word: the typed address may be an alias of another mailbox. When
+    # the server does not answer ResolveNames (primary_address None) the typed-address check above is the rule.
+    primary = found.primary_address
+    if primary is not None and primary.casefold() != user.email.strip().casefold():
+        raise _refuse(
+            user=user,
+            workspace=workspace,
+            connection=existing,
+            reason="The Exchange mailbox's primary SMTP address does not match the Ruby account's email.",
+            message=(
+                f"The mailbox {email} belongs to {primary}, which is not your Ruby account's address "
+                f"({user.email}); Ruby only connects your own mailbox."
+            ),
+        )
 
     with transaction.atomic():
         connection = CalendarConnection.objects.select_for_update().filter(
@@ -107,7 +122,7 @@ def exchange_connect(
         ).first() or CalendarConnection(user=user, workspace=workspace, provider=EXCHANGE)
         connection.workspace = workspace
         connection.server_url = server_url
-        connection.server_version = version if version != "detect" else _FOUND_VERSIONS.get(found, "detect")
+        connection.server_version = version if version != "detect" else _FOUND_VERSIONS.get(found.build, "detect")
         connection.server_auth = auth
         connection_mark_connected(
             connection=connection,

@@ -22,7 +22,7 @@ def soap(name: str) -> str:
 
 def operation(body: bytes | str) -> str:
     text = body.decode() if isinstance(body, bytes) else body
-    for name in ("GetFolder", "FindItem", "GetItem", "ConvertId"):
+    for name in ("GetFolder", "FindItem", "GetItem", "ConvertId", "ResolveNames"):
         if f"<m:{name}" in text:
             if name == "GetFolder":
                 return "GetFolder:root" if 'Id="root"' in text else "GetFolder:calendar"
@@ -51,6 +51,7 @@ CALENDAR_WEEK = {
     "GetFolder:calendar": "get_folder_calendar.xml",
     "FindItem": "find_item_calendar_view.xml",
     "GetItem": "get_item_calendar.xml",
+    "ResolveNames": "resolve_names_mailbox.xml",
 }
 
 

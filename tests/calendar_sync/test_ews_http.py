@@ -13,7 +13,9 @@ from django.test import override_settings
 
 from calendar_sync.models import CalendarConnection, CalendarEvent, SyncRun
 from calendar_sync.providers import ews
+from calendar_sync.services.exchange import ExchangeConnectRefused, exchange_connect
 from calendar_sync.services.sync import sync_connection
+from ruby_site.models import AuditEntry
 from tests.calendar_sync.ews_fakes import CALENDAR_WEEK, EWS_URL, exchange_connection, operation, serve, soap
 
 pytestmark = [
@@ -193,8 +195,87 @@ def _connect_message(exc_info) -> str:
 def test_the_connect_check_reads_the_calendar_folder_and_reports_the_build(rsps):
     seen = serve(rsps, CALENDAR_WEEK)
 
-    assert _check() == "15.1"
-    assert seen == ["GetFolder:root", "GetFolder:calendar"]
+    assert _check() == ews.MailboxFound(build="15.1", primary_address="sam@ruby-demo.example")
+    assert seen == ["GetFolder:root", "GetFolder:calendar", "ResolveNames"]
+
+
+def test_the_connect_check_resolves_the_typed_address_among_all_proxy_addresses_in_the_directory(rsps):
+    serve(rsps, CALENDAR_WEEK)
+
+    _check()
+
+    [body] = [c.request.body.decode() for c in rsps.calls if "<m:ResolveNames" in c.request.body.decode()]
+    assert 'SearchScope="ActiveDirectory"' in body and 'ReturnFullContactData="false"' in body
+    assert "<m:UnresolvedEntry>smtp:sam@ruby-demo.example</m:UnresolvedEntry>" in body
+
+
+def _connect(user, workspace, rsps, resolve_names):
+    serve(rsps, {**CALENDAR_WEEK, "ResolveNames": resolve_names})
+    return exchange_connect(
+        user=user,
+        workspace=workspace,
+        email="sam@ruby-demo.example",
+        username="RUBY\\sam",
+        password="s3cret",
+        server_url=EWS_URL,
+        find_server=False,
+        version="2016",
+        auth="ntlm",
+    )
+
+
+def _resolved_to(address: str) -> tuple:
+    return (
+        200,
+        {"Content-Type": "text/xml"},
+        soap("resolve_names_mailbox.xml").replace("sam@ruby-demo.example", address),
+    )
+
+
+def test_an_alias_of_another_persons_mailbox_is_refused_and_nothing_is_stored(user, workspace, rsps):
+    with pytest.raises(ExchangeConnectRefused) as caught:
+        _connect(user, workspace, rsps, _resolved_to("morgan.lee@ruby-demo.example"))
+
+    assert str(caught.value) == (
+        "The mailbox sam@ruby-demo.example belongs to morgan.lee@ruby-demo.example, which is not your Ruby "
+        "account's address (sam@ruby-demo.example); Ruby only connects your own mailbox."
+    )
+    assert not CalendarConnection.objects.exists()
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CONNECT_REFUSED).count() == 1
+
+
+def test_a_primary_address_matching_the_ruby_email_in_another_case_connects(user, workspace, rsps):
+    connection = _connect(user, workspace, rsps, _resolved_to("Sam@Ruby-Demo.example"))
+
+    assert connection.status == CalendarConnection.Status.CONNECTED
+    assert connection.email == "sam@ruby-demo.example"
+
+
+NAME_RESOLUTION_REFUSED = (
+    '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
+    '<s:Body><m:ResolveNamesResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><m:ResponseMessages>'
+    '<m:ResolveNamesResponseMessage ResponseClass="Error"><m:MessageText>{text}</m:MessageText>'
+    "<m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
+    "</m:ResolveNamesResponseMessage></m:ResponseMessages></m:ResolveNamesResponse></s:Body></s:Envelope>"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+        ("ErrorNameResolutionNoResults", "No results were found."),
+    ],
+)
+def test_a_server_that_refuses_or_cannot_answer_resolvenames_still_connects(user, workspace, rsps, code, text):
+    # The error answer's shape per the "ResolveNames operation" page ("ResolveNames error response").
+    body = NAME_RESOLUTION_REFUSED.format(code=code, text=text)
+
+    connection = _connect(user, workspace, rsps, (200, {"Content-Type": "text/xml"}, body))
+
+    assert connection.status == CalendarConnection.Status.CONNECTED
+    assert CalendarConnection.objects.count() == 1
 
 
 VERSION_PROBE_2010 = """<?xml version='1.0' encoding='utf-8'?>

@@ -14,7 +14,7 @@ from calendar_sync.models import CalendarConnection, CalendarEvent, SyncRun
 from calendar_sync.normalize import normalize_event
 from calendar_sync.providers import ews
 from calendar_sync.sandbox import events as ms_sandbox
-from calendar_sync.sandbox.ews import SANDBOX_PASSWORD, SANDBOX_URL
+from calendar_sync.sandbox.ews import SANDBOX_ALIAS_LOCAL, SANDBOX_PASSWORD, SANDBOX_URL
 from calendar_sync.sandbox.identities import identity_for
 from calendar_sync.services.connection import ConnectRefused, connection_begin
 from calendar_sync.services.lifecycle import connection_disable, user_calendar_purge
@@ -130,6 +130,17 @@ def test_a_mailbox_that_is_not_the_ruby_account_is_refused(user_client):
     assert _refusal(user_client, email="sam@contoso.example") == (
         "The mailbox sam@contoso.example is not your Ruby account's address (sam@ruby-demo.example); "
         "Ruby only connects your own mailbox."
+    )
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CONNECT_REFUSED).count() == 1
+
+
+def test_a_sandbox_alias_of_another_persons_mailbox_is_refused_by_its_primary_address(user_client, user):
+    user.email = f"{SANDBOX_ALIAS_LOCAL}@ruby-demo.example"
+    user.save(update_fields=["email"])
+
+    assert _refusal(user_client, email="team@ruby-demo.example") == (
+        "The mailbox team@ruby-demo.example belongs to morgan.lee@ruby-demo.example, which is not your Ruby "
+        "account's address (team@ruby-demo.example); Ruby only connects your own mailbox."
     )
     assert AuditEntry.objects.filter(action=AuditEntry.Action.CONNECT_REFUSED).count() == 1
 
