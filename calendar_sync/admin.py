@@ -395,4 +395,4 @@ class SandboxGrantAdmin(admin.ModelAdmin):
         return False
 
 
-from calendar_sync import admin_push  # noqa: E402,F401 - registers the live-updates models
+from calendar_sync import admin_push, admin_suggestions  # noqa: E402,F401 - registers live updates, dismissals
