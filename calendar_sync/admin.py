@@ -102,7 +102,7 @@ class CalendarConnectionAdmin(SupportActionsMixin, admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    date_format(timezone.localtime(run.created_at), "Y-m-d H:i"),
+                    date_format(timezone.localtime(run.created_at), "SHORT_DATETIME_FORMAT"),
                     run.get_trigger_display(),
                     run.get_status_display(),
                     f"{run.fetched} fetched, {run.created} new, {run.updated} updated, {run.removed} removed",
@@ -395,4 +395,4 @@ class SandboxGrantAdmin(admin.ModelAdmin):
         return False
 
 
-from calendar_sync import admin_push  # noqa: E402,F401 - registers the live-updates models
+from calendar_sync import admin_push, admin_suggestions  # noqa: E402,F401 - registers live updates, dismissals

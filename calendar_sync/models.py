@@ -380,8 +380,7 @@ class SandboxGrant(models.Model):
     """The built-in Microsoft sandbox's memory of what a sandbox identity granted Ruby (DEBUG only).
 
     Sandbox tokens are signed and carry their grant generation; "revoke access" bumps the generation,
-    so the next refresh in any process (web server or worker) fails with invalid_grant.
-    """
+    so the next refresh in any process (web server or worker) fails with invalid_grant."""
 
     tenant_id = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
@@ -396,5 +395,6 @@ class SandboxGrant(models.Model):
         return f"Sandbox grant {self.tenant_id}/{self.object_id} (generation {self.generation})"
 
 
-# The push inbox and the sandbox's subscriptions live in their own module (this one is near its size limit).
+# The push inbox, the sandbox's subscriptions and dismissed suggestions live in their own modules (size limit).
 from calendar_sync.models_push import PushNotification, SandboxEventChange, SandboxSubscription  # noqa: E402,F401
+from calendar_sync.models_suggestions import SuggestionDismissal  # noqa: E402,F401

@@ -118,7 +118,10 @@ def _insights(events_qs, *, workspace, user, new_contact_account=None, calendar_
         "no_show_count": len(no_shows),
         "never_met": never_met,
         "weekly_svg": weekly_bars_svg(meetings_per_week([e.starts_at for e in events if not e.is_cancelled])),
-        "past_url": f"{calendar_url}?view=past&{calendar_query}" if calendar_query else "",
+        # Each number opens exactly the meetings it counts (calendar_sync.selectors.events._past_flagged).
+        "past_url": f"{calendar_url}?view=past&days=30&{calendar_query}" if calendar_query else "",
+        "no_transcript_url": f"{calendar_url}?view=past&flag=no_transcript&{calendar_query}" if calendar_query else "",
+        "no_show_url": f"{calendar_url}?view=past&flag=no_show&{calendar_query}" if calendar_query else "",
         "upcoming_url": f"{calendar_url}?view=upcoming&{calendar_query}" if calendar_query else "",
     }
 

@@ -10,10 +10,11 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_POST
 
 from ruby_site.access import admin_required
+from ruby_site.templatetags.ruby_dates import format_named
 from transcripts import samples, selectors, signing, sources
 from transcripts.forms import credentials_form_class
 from transcripts.services import pulls
@@ -149,7 +150,7 @@ def transcript_source_fetch(request, source: str):
         raise Http404("Nothing to fetch for this source.")
     waiting = pulls.pull_waiting_until(config)
     if waiting is not None:
-        until = timezone.localtime(waiting).strftime("%H:%M:%S")
+        until = dateformat.format(timezone.localtime(waiting), format_named("TIME_SECONDS_FORMAT"))
         messages.error(request, f"{entry.label} asked Ruby to wait (rate limit): the next fetch can run after {until}.")
         return _back(source)
     transaction.on_commit(partial(source_settings.enqueue_pull, config.pk))

@@ -22,6 +22,9 @@ from ruby_site.selectors import membership_for
 
 UPCOMING_DAYS = 7
 VIEWS = ("upcoming", "past", "discarded")
+# Past view filters the account and deal insights link to (transcripts/insights.py counts the same meetings).
+FLAGS = ("no_transcript", "no_show")
+MAX_DAYS = 366
 
 
 def events_visible_to(
@@ -117,20 +120,25 @@ class CalendarFilters:
     q: str = ""
     account: int | None = None
     deal: int | None = None
+    days: int | None = None  # Past view: meetings started in the last `days` days (up to now)
+    flag: str = ""  # Past view: "no_transcript" or "no_show" (every external invitee declined, or no transcript)
 
     @classmethod
     def from_query(cls, params) -> CalendarFilters:
         view = params.get("view", "upcoming")
+        days, flag = _int_or_none(params.get("days")), params.get("flag", "")
         return cls(
             view=view if view in VIEWS else "upcoming",
             q=params.get("q", "").strip()[:200],
             account=_int_or_none(params.get("account")),
             deal=_int_or_none(params.get("deal")),
+            days=days if days and days <= MAX_DAYS else None,
+            flag=flag if flag in FLAGS else "",
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.account or self.deal)
+        return bool(self.q or self.account or self.deal or self.days or self.flag)
 
 
 def _int_or_none(value) -> int | None:
@@ -148,6 +156,10 @@ def calendar_events(
     qs = events_visible_to(user, membership=membership)
     if filters.view == "discarded":
         qs = qs.filter(state=CalendarEvent.State.DISCARDED).order_by("-starts_at", "-id")
+    elif filters.view == "past" and (filters.days or filters.flag):
+        # As the insights count: started by now (today's earlier meetings too), cancelled ones left out.
+        qs = _past_flagged(qs.active().filter(starts_at__lte=now, is_cancelled=False), filters, now)
+        qs = qs.order_by("-starts_at", "-id")
     elif filters.view == "past":
         qs = qs.active().filter(starts_at__lt=today_start).order_by("-starts_at", "-id")
     else:
@@ -155,16 +167,32 @@ def calendar_events(
         window_end = local_day_start(today + timedelta(days=UPCOMING_DAYS + 1), zone)
         qs = qs.active().filter(ends_at__gte=today_start, starts_at__lt=window_end)
         qs = qs.order_by("starts_at", "id")
+    # An account's meetings include its deals' meetings; a deal's, those whose transcript was assigned to it —
+    # as on the account and deal pages.
     if filters.account:
-        qs = qs.filter(account_id=filters.account)
+        qs = qs.filter(Q(account_id=filters.account) | Q(deal__account_id=filters.account))
     if filters.deal:
-        qs = qs.filter(deal_id=filters.deal)
+        by_transcript = _transcripts_qs().filter(deal_id=filters.deal, event__isnull=False).values("event_id")
+        qs = qs.filter(Q(deal_id=filters.deal) | Q(pk__in=by_transcript))
     if filters.q:
         attendee_match = EventAttendee.objects.filter(event=OuterRef("pk")).filter(
             Q(name__icontains=filters.q) | Q(email__icontains=filters.q)
         )
         qs = qs.filter(Q(subject__icontains=filters.q) | Exists(attendee_match))
     return event_rows(qs)
+
+
+def _past_flagged(qs: QuerySet[CalendarEvent], filters: CalendarFilters, now: datetime) -> QuerySet[CalendarEvent]:
+    if filters.days:
+        qs = qs.filter(starts_at__gte=now - timedelta(days=filters.days))
+    has_transcript = Exists(_transcripts_qs().filter(event=OuterRef("pk")))
+    if filters.flag == "no_transcript":
+        qs = qs.filter(~has_transcript)
+    elif filters.flag == "no_show":
+        external = EventAttendee.objects.filter(event=OuterRef("pk"), is_internal=False).exclude(email="")
+        all_declined = Exists(external) & ~Exists(external.exclude(response=EventAttendee.Response.DECLINED))
+        qs = qs.filter(ends_at__lte=now).filter(all_declined | ~has_transcript)
+    return qs
 
 
 @dataclass

@@ -3,7 +3,8 @@
 An external attendee's domain that no account uses becomes a suggested account ("Northwind — northwind.example —
 4 meetings, 3 people"); an external attendee with no contact becomes a suggested contact. Free-mail domains
 (ruby_site.adapters.FREE_MAIL_DOMAINS, the one list) are never suggested, nor the workspace's internal domains,
-nor resources (rooms). Read from the meetings the user may see, so a suggestion reveals nothing they cannot open.
+nor resources (rooms), nor what someone in the workspace dismissed (SuggestionDismissal). Read from the meetings
+the user may see, so a suggestion reveals nothing they cannot open.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from calendar_sync.models import CalendarEvent, EventAttendee
+from calendar_sync.models import CalendarEvent, EventAttendee, SuggestionDismissal
 from deals.models import Account, Contact
 from ruby_site.adapters import FREE_MAIL_DOMAINS
 from ruby_site.selectors import email_domain
@@ -79,6 +80,9 @@ def suggestions_from(events: QuerySet[CalendarEvent], *, workspace) -> Suggestio
         .values_list("pk", "domain", "name")
     }
     known_contacts = set(Contact.objects.filter(workspace=workspace).values_list("email", flat=True))
+    dismissed = set(SuggestionDismissal.objects.filter(workspace=workspace).values_list("kind", "value"))
+    known_contacts |= {value for kind, value in dismissed if kind == SuggestionDismissal.Kind.CONTACT}
+    dismissed_domains = {value for kind, value in dismissed if kind == SuggestionDismissal.Kind.ACCOUNT}
     by_domain: dict[str, AccountSuggestion] = {}
     by_email: dict[str, ContactSuggestion] = {}
     for event_id, email, name in rows.values_list("event_id", "email", "name").order_by("event_id", "pk"):
@@ -87,7 +91,7 @@ def suggestions_from(events: QuerySet[CalendarEvent], *, workspace) -> Suggestio
         if not suggestable_domain(domain, internal):
             continue
         account = accounts_by_domain.get(domain)
-        if account is None:
+        if account is None and domain not in dismissed_domains:
             suggestion = by_domain.setdefault(domain, AccountSuggestion(domain=domain, name=name_from_domain(domain)))
             suggestion.event_ids.add(event_id)
             suggestion.people.add(email)

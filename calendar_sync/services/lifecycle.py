@@ -32,7 +32,7 @@ SUBSCRIPTION_FIELDS = [
 
 
 def _today_label(when=None) -> str:
-    return date_format(timezone.localdate(when), "j F Y")
+    return date_format(timezone.localdate(when), "DATE_FORMAT")
 
 
 def subscription_fields_clear(connection: CalendarConnection) -> None:

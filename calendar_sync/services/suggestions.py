@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from calendar_sync.models import CalendarEvent
+from calendar_sync.models import CalendarEvent, SuggestionDismissal
 from calendar_sync.selectors.suggestions import Suggestions, suggestions_from
 from deals import services as deal_services
 from deals.models import Account, Contact
@@ -38,6 +38,19 @@ def suggestion_contact_accept(*, workspace: Workspace, events, email: str) -> Co
     return deal_services.contact_create(
         workspace=workspace, name=suggestion.name, email=suggestion.email, account=account
     )
+
+
+def suggestion_dismiss(*, workspace: Workspace, user, events, domain: str = "", email: str = "") -> SuggestionDismissal:
+    """Never suggest this domain (as an account) or this email (as a contact) to the workspace again."""
+    suggestion = _find(suggestions_from(events, workspace=workspace), domain=domain, email=email)
+    if suggestion is None:
+        raise UserFacingError(f"There is no suggestion for {domain or email} any more.")
+    kind = SuggestionDismissal.Kind.ACCOUNT if domain else SuggestionDismissal.Kind.CONTACT
+    value = suggestion.domain if domain else suggestion.email
+    dismissal, _ = SuggestionDismissal.objects.get_or_create(
+        workspace=workspace, kind=kind, value=value, defaults={"dismissed_by": user}
+    )
+    return dismissal
 
 
 @transaction.atomic

@@ -51,5 +51,22 @@ def suggestion_contact_accept(request):
     return redirect(safe_next_url(request, "/calendar/suggestions/"))
 
 
+@require_POST
+@member_required
+def suggestion_dismiss(request):
+    events = events_visible_to(request.user, membership=request.membership)
+    domain, email = request.POST.get("domain", ""), request.POST.get("email", "")
+    if bool(domain) == bool(email):
+        raise Http404("Dismiss one domain or one email.")
+    try:
+        dismissal = services.suggestion_dismiss(
+            workspace=request.workspace, user=request.user, events=events, domain=domain, email=email
+        )
+    except UserFacingError as exc:
+        raise Http404(str(exc)) from exc
+    messages.success(request, f"{dismissal.value} dismissed: Ruby will not suggest it again.")
+    return redirect(safe_next_url(request, "/calendar/suggestions/"))
+
+
 def _meetings(n: int) -> str:
     return f"{n} meeting" if n == 1 else f"{n} meetings"

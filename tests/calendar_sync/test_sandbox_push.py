@@ -149,7 +149,7 @@ def test_card_says_on_with_the_renewal_date_and_the_last_change(user_client, use
     )
 
     page = user_client.get("/settings/integrations/").content.decode()
-    assert "on (renews 2 Jan, 09:30)" in page and "last change arrived" in page
+    assert "on (renews Wed 2 Jan, 9:30 AM)" in page and "last change arrived" in page
 
 
 def test_card_says_paused_with_the_reason(user_client, user, settings):

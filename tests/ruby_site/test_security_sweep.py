@@ -63,6 +63,7 @@ POST_ONLY = {
     "teams_transcripts_fetch",
     "suggestion_account_accept",
     "suggestion_contact_accept",
+    "suggestion_dismiss",
     "calendar_layout",
     "microsoft_notifications",
     "microsoft_lifecycle",

@@ -91,7 +91,7 @@ def test_account_page_shows_the_chart_and_links_its_counts(user_client, user, ac
     body = user_client.get(f"/deals/accounts/{account.pk}/").content.decode()
 
     assert '<svg class="chart-weekly"' in body
-    assert f'<a href="/calendar/?view=past&amp;account={account.pk}">1</a>' in body
+    assert f'<a href="/calendar/?view=past&amp;days=30&amp;account={account.pk}">1</a>' in body
 
 
 def test_deal_page_links_its_counts_to_the_calendar(user_client, user, workspace, account):
@@ -100,7 +100,8 @@ def test_deal_page_links_its_counts_to_the_calendar(user_client, user, workspace
 
     body = user_client.get(f"/deals/{deal.pk}/").content.decode()
 
-    assert f'<a href="/calendar/?view=past&amp;deal={deal.pk}">1</a>' in body and '<svg class="chart-weekly"' in body
+    assert f'<a href="/calendar/?view=past&amp;days=30&amp;deal={deal.pk}">1</a>' in body
+    assert '<svg class="chart-weekly"' in body
 
 
 def test_deals_with_no_meeting_in_the_next_14_days(user, workspace, account):

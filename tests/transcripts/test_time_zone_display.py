@@ -34,7 +34,7 @@ def test_transcript_page_shows_times_in_viewer_time_zone(user_client, user, work
         workspace=workspace, source="zoom", payload=zoom_payload(start=START, people=[DANA])
     ).transcript
     page = user_client.get(reverse("transcript_detail", args=[transcript.pk])).content.decode()
-    assert "Tuesday 10 March 2026, 11:00 AM – 11:30 AM EDT" in page
+    assert "Tue 10 Mar 2026, 11:00 AM – 11:30 AM EDT" in page
     assert "15:00" not in page
 
 

@@ -9,3 +9,11 @@ SHORT_DATETIME_FORMAT = "D j M, g:i A"
 TIME_FORMAT = "g:i A"
 MONTH_DAY_FORMAT = "l j F"
 YEAR_MONTH_FORMAT = "F Y"
+
+# Ruby's extra names, read with `{% load ruby_dates %}{{ value|named_date:"NAME" }}` (Django's |date knows only the
+# names above): the same formats with the time zone abbreviation where a time stands alone, and a week grid's day head.
+DATETIME_ZONE_FORMAT = DATETIME_FORMAT + " T"
+SHORT_DATETIME_ZONE_FORMAT = SHORT_DATETIME_FORMAT + " T"
+TIME_ZONE_FORMAT = TIME_FORMAT + " T"
+WEEKDAY_DAY_FORMAT = "D j"
+TIME_SECONDS_FORMAT = "g:i:s A"

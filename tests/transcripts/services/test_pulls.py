@@ -203,7 +203,7 @@ def test_fetch_now_while_the_vendor_asked_to_wait_says_until_when(vendor, config
     TranscriptSource.objects.filter(pk=config.pk).update(pull_not_before=NOW + timedelta(minutes=5))
     response = user_client.post(reverse("transcript_source_fetch", args=["gong"]), follow=True)
     assert [str(m) for m in response.context["messages"]] == [
-        "Gong asked Ruby to wait (rate limit): the next fetch can run after 12:05:00."
+        "Gong asked Ruby to wait (rate limit): the next fetch can run after 12:05:00 PM."
     ]
     assert vendor.calls == []
 
