@@ -76,7 +76,7 @@ def test_newcomer_flow_never_scrolls_sideways_at_390px(live_server, browser, san
 
     page.goto(f"{base}/calendar/suggestions/")
     check("suggestions")
-    page.locator("form:has(input[value='northwind.example']) button").click()
+    page.locator("form:has(input[value='northwind.example'])").get_by_role("button", name="Create account").click()
     expect(page.locator(".messages")).to_contain_text("Account “Northwind” created")
     page.goto(f"{base}/deals/accounts/")
     check("accounts")
