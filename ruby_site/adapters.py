@@ -5,10 +5,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
 
 from ruby_site import services
-from ruby_site.domains import (
-    FREE_MAIL_DOMAINS,  # noqa: F401 - re-exported; the list lives in domains.py
-    is_free_mail,
-)
+from ruby_site.domains import is_free_mail
 from ruby_site.selectors import open_invitation
 
 INVITATION_SESSION_KEY = "ruby_invitation_token"

@@ -2,7 +2,7 @@
 
 An external attendee's domain that no account uses becomes a suggested account ("Northwind — northwind.example —
 4 meetings, 3 people"); an external attendee with no contact becomes a suggested contact. Free-mail domains
-(ruby_site.adapters.FREE_MAIL_DOMAINS, the one list) are never suggested, nor the workspace's internal domains,
+(ruby_site.domains, the one list) are never suggested, nor the workspace's internal domains,
 nor resources (rooms), nor what someone in the workspace dismissed (SuggestionDismissal). Read from the meetings
 the user may see, so a suggestion reveals nothing they cannot open.
 """
@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from calendar_sync.models import CalendarEvent, EventAttendee, SuggestionDismissal
 from deals.models import Account, Contact
-from ruby_site.adapters import FREE_MAIL_DOMAINS
+from ruby_site.domains import is_free_mail
 from ruby_site.selectors import email_domain
 
 
@@ -62,7 +62,7 @@ def name_from_domain(domain: str) -> str:
 
 
 def suggestable_domain(domain: str, internal: set[str]) -> bool:
-    return bool(domain) and domain not in FREE_MAIL_DOMAINS and domain not in internal
+    return bool(domain) and not is_free_mail(domain) and domain not in internal
 
 
 def suggestions_from(events: QuerySet[CalendarEvent], *, workspace) -> Suggestions:
